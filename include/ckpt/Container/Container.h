@@ -1,0 +1,54 @@
+//===- ckpt/Container/Container.h - Checkpoint container kinds --*- C++ -*-===//
+//
+// Part of ckpt-migrate. Identifies which container a checkpoint file uses
+// (tar, legacy magic-number stream, zip, TorchScript zip, bare pickle) from
+// its bytes alone, and names the common things that are not checkpoints at
+// all (Git LFS pointers, HTML pages, gzip, empty files).
+//
+// The container layer knows byte layouts only: it knows nothing of pickles,
+// tensors or passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CKPT_CONTAINER_CONTAINER_H
+#define CKPT_CONTAINER_CONTAINER_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace ckpt {
+
+/// The container families `torch.save` has written over the years.
+enum class ContainerKind {
+  /// POSIX tar with members sys_info, pickle, tensors, storages (<= 0.1.9).
+  Tar,
+  /// Five back-to-back pickles + raw storage records (0.1.10 - 1.5, and
+  /// later with `_use_new_zipfile_serialization=False`).
+  Legacy,
+  /// Zip archive with data.pkl and data/<key> records (1.4+).
+  Zip,
+  /// A single pickle without the magic number (`pickle.dump` of tensors, or
+  /// a hand-made file).
+  Pickle,
+};
+
+/// Returns a short lower-case name for \p K ("tar", "legacy", "zip",
+/// "pickle"), the spelling used by the textual IR and `-format=`.
+llvm::StringRef getContainerKindName(ContainerKind K);
+
+/// Parses a name produced by getContainerKindName.
+std::optional<ContainerKind> parseContainerKindName(llvm::StringRef Name);
+
+/// Identifies the container of \p Buf from its leading bytes.
+///
+/// Files that are recognisably not checkpoints (empty, Git LFS pointer, HTML
+/// page, gzip/bzip2/xz stream, the 1.0 preview "PYTORCH1" format, text) are
+/// reported as a DecodeError at offset 0 whose message names what the file
+/// is and what to do about it. TorchScript archives are reported as Zip here;
+/// ZipArchive::isTorchScript tells them apart.
+llvm::Expected<ContainerKind> identifyContainer(llvm::MemoryBufferRef Buf);
+
+} // namespace ckpt
+
+#endif // CKPT_CONTAINER_CONTAINER_H

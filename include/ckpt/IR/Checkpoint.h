@@ -1,0 +1,109 @@
+//===- ckpt/IR/Checkpoint.h - A whole checkpoint in the IR ------*- C++ -*-===//
+//
+// Part of ckpt-migrate. A Checkpoint owns every IR node of one file, the
+// mapped input whose byte ranges storages refer to, and what the container
+// held besides the main pickle, so that a writer can reproduce it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CKPT_IR_CHECKPOINT_H
+#define CKPT_IR_CHECKPOINT_H
+
+#include "ckpt/Container/Container.h"
+#include "ckpt/IR/Value.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ckpt {
+
+/// A container record that is neither the main pickle nor storage data
+/// (zip: `version`, `byteorder`, `.format_version`, `.storage_alignment`,
+/// `.data/serialization_id`, ...), kept with its bytes and in file order.
+struct ExtraRecord {
+  std::string Name;
+  std::string Data;
+};
+
+/// What the container contributed besides the main pickle.
+struct ContainerInfo {
+  ContainerKind Kind = ContainerKind::Zip;
+  /// Protocol of the main pickle (from its PROTO opcode; 0 or 1 without).
+  unsigned PickleProtocol = 2;
+  /// Legacy and tar: the magic number, protocol version and sys_info
+  /// pickles as read (null where the format has none).
+  Value *Magic = nullptr;
+  Value *ProtocolVersion = nullptr;
+  Value *SysInfo = nullptr;
+  /// Zip: the root folder, and the extra records in file order. The position
+  /// of data.pkl and the data/ records among them is not kept: writers place
+  /// them as torch does.
+  std::string ArchiveRoot;
+  std::vector<ExtraRecord> Records;
+
+  /// Finds an extra record by name; null if absent.
+  const ExtraRecord *findRecord(llvm::StringRef Name) const;
+};
+
+/// One checkpoint: the object graph, its storages and container facts.
+class Checkpoint {
+public:
+  Checkpoint();
+  ~Checkpoint();
+  Checkpoint(const Checkpoint &) = delete;
+  Checkpoint &operator=(const Checkpoint &) = delete;
+
+  /// Creates a node owned by this checkpoint.
+  template <typename T, typename... Args> T *create(Args &&...As) {
+    auto Owned = std::make_unique<T>(std::forward<Args>(As)...);
+    T *Ptr = Owned.get();
+    Nodes.push_back(std::move(Owned));
+    return Ptr;
+  }
+
+  /// The shared None node.
+  NoneValue *getNone() { return None; }
+  /// The shared True / False nodes.
+  BoolValue *getBool(bool B) { return B ? True : False; }
+
+  Value *getRoot() const { return Root; }
+  void setRoot(Value *V) { Root = V; }
+
+  ContainerInfo &getContainer() { return Container; }
+  const ContainerInfo &getContainer() const { return Container; }
+
+  /// Storages in the order the source listed their data (legacy key list,
+  /// zip record order), then any created later.
+  std::vector<StorageValue *> &getStorages() { return Storages; }
+  const std::vector<StorageValue *> &getStorages() const { return Storages; }
+
+  /// Keeps \p Buf alive for as long as the checkpoint; storages point into it.
+  void addBuffer(std::unique_ptr<llvm::MemoryBuffer> Buf) {
+    Buffers.push_back(std::move(Buf));
+  }
+  /// Copies \p Bytes into memory owned by the checkpoint (for inline data
+  /// from text) and returns a reference to the copy.
+  llvm::StringRef saveBytes(std::string Bytes);
+
+  /// Name of the source (file path or "<stdin>") for diagnostics.
+  llvm::StringRef getSourceName() const { return SourceName; }
+  void setSourceName(std::string N) { SourceName = std::move(N); }
+
+private:
+  std::vector<std::unique_ptr<Value>> Nodes;
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> Buffers;
+  std::deque<std::string> SavedBytes;
+  NoneValue *None;
+  BoolValue *True, *False;
+  Value *Root = nullptr;
+  ContainerInfo Container;
+  std::vector<StorageValue *> Storages;
+  std::string SourceName;
+};
+
+} // namespace ckpt
+
+#endif // CKPT_IR_CHECKPOINT_H

@@ -1,0 +1,43 @@
+//===- ckpt/IR/DType.h - Tensor element types -------------------*- C++ -*-===//
+//
+// Part of ckpt-migrate. Element types, their sizes and their names in the
+// textual IR, in torch, and as legacy storage classes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CKPT_IR_DTYPE_H
+#define CKPT_IR_DTYPE_H
+
+#include "llvm/ADT/StringRef.h"
+#include <cstdint>
+#include <optional>
+
+namespace ckpt {
+
+/// A tensor element type.
+enum class DType : uint8_t {
+#define CKPT_DTYPE(Enum, IRName, TorchName, StorageClass, Size) Enum,
+#include "ckpt/IR/DTypes.def"
+};
+
+/// Spelling in the textual IR ("f32").
+llvm::StringRef getDTypeIRName(DType T);
+/// torch's name without the "torch." prefix ("float32").
+llvm::StringRef getDTypeTorchName(DType T);
+/// Legacy typed storage class in module `torch` ("FloatStorage"), or empty
+/// when the dtype can only be serialised through UntypedStorage.
+llvm::StringRef getDTypeStorageClass(DType T);
+/// Bytes per element.
+unsigned getDTypeSize(DType T);
+/// Whether \p T is a quantized integer type.
+bool isQuantized(DType T);
+
+std::optional<DType> parseDTypeIRName(llvm::StringRef Name);
+std::optional<DType> parseDTypeTorchName(llvm::StringRef Name);
+/// Maps a storage class name ("FloatStorage", "UntypedStorage", also with a
+/// "torch." or "torch.cuda." module) to its dtype.
+std::optional<DType> parseStorageClassName(llvm::StringRef Name);
+
+} // namespace ckpt
+
+#endif // CKPT_IR_DTYPE_H

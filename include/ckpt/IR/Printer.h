@@ -1,0 +1,44 @@
+//===- ckpt/IR/Printer.h - Textual form of the checkpoint IR ----*- C++ -*-===//
+//
+// Part of ckpt-migrate. Prints a Checkpoint as text (`-S`), one value per
+// line where values nest, with storages declared up front and shared or
+// cyclic values named at their first occurrence (`%vN = ...`). The grammar
+// is documented in docs/IR.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CKPT_IR_PRINTER_H
+#define CKPT_IR_PRINTER_H
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace ckpt {
+class Checkpoint;
+class Value;
+
+/// Options of the textual form.
+struct PrintOptions {
+  /// Print storage bytes inline as hex (`data x"..."`) instead of a checksum.
+  bool InlineData = false;
+};
+
+/// Prints the whole checkpoint in the textual IR.
+void printCheckpoint(llvm::raw_ostream &OS, const Checkpoint &C,
+                     const PrintOptions &Opts = {});
+
+/// Prints one line per tensor reachable from the root, in a canonical
+/// depth-first walk (`-tensors`):
+///   <path> <tensor|param> <dtype> <shape> <stride> <offset> s<N> <xxh3> rg=<0|1>
+/// test/Inputs/torch_describe.py prints the same lines from real torch.
+void printTensorListing(llvm::raw_ostream &OS, const Checkpoint &C);
+
+/// Prints a summary for people (`-summary`): container, guessed era, tensor
+/// and storage counts, bytes per dtype, globals referenced.
+void printSummary(llvm::raw_ostream &OS, const Checkpoint &C);
+
+/// The checksum printed for a storage's bytes (xxh3-64).
+uint64_t checksumBytes(llvm::StringRef Bytes);
+
+} // namespace ckpt
+
+#endif // CKPT_IR_PRINTER_H

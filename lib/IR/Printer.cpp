@@ -1,0 +1,749 @@
+//===- Printer.cpp - Textual form of the checkpoint IR --------------------===//
+//
+// Part of ckpt-migrate. See docs/IR.md for the grammar; the parser in
+// lib/IR/Parser.cpp reads exactly what this prints.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ckpt/IR/Printer.h"
+#include "ckpt/IR/Checkpoint.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/xxhash.h"
+#include <charconv>
+#include <cmath>
+#include <map>
+
+using namespace llvm;
+
+namespace ckpt {
+
+uint64_t checksumBytes(StringRef Bytes) {
+  return xxh3_64bits(arrayRefFromStringRef(Bytes));
+}
+
+namespace {
+
+bool isIdentChar(char C) { return isAlnum(C) || C == '_' || C == '.'; }
+
+/// Prints \p S quoted, escaping what is not printable ASCII or UTF-8 text
+/// (when \p AllowUTF8).
+void printQuoted(raw_ostream &OS, StringRef S, bool AllowUTF8) {
+  OS << '"';
+  for (unsigned char C : S) {
+    switch (C) {
+    case '\\':
+      OS << "\\\\";
+      continue;
+    case '"':
+      OS << "\\\"";
+      continue;
+    case '\n':
+      OS << "\\n";
+      continue;
+    case '\t':
+      OS << "\\t";
+      continue;
+    case '\r':
+      OS << "\\r";
+      continue;
+    default:
+      break;
+    }
+    if (C < 0x20 || C == 0x7f || (C >= 0x80 && !AllowUTF8))
+      OS << "\\x" << hexdigit(C >> 4, true) << hexdigit(C & 15, true);
+    else
+      OS << C;
+  }
+  OS << '"';
+}
+
+/// Prints a name that is an identifier as is, anything else quoted.
+void printName(raw_ostream &OS, StringRef S) {
+  if (!S.empty() && all_of(S, isIdentChar) && !isDigit(S[0]))
+    OS << S;
+  else
+    printQuoted(OS, S, /*AllowUTF8=*/true);
+}
+
+void printFloat(raw_ostream &OS, double D) {
+  if (std::isnan(D)) {
+    OS << (std::signbit(D) ? "-nan" : "nan");
+    return;
+  }
+  if (std::isinf(D)) {
+    OS << (D < 0 ? "-inf" : "inf");
+    return;
+  }
+  char Buf[64];
+  auto R = std::to_chars(Buf, Buf + sizeof(Buf), D);
+  StringRef S(Buf, R.ptr - Buf);
+  OS << S;
+  if (S.find_first_of(".en") == StringRef::npos)
+    OS << ".0";
+}
+
+void printShape(raw_ostream &OS, ArrayRef<int64_t> V) {
+  OS << '[';
+  ListSeparator LS(", ");
+  for (int64_t X : V)
+    OS << LS << X;
+  OS << ']';
+}
+
+class IRPrinter {
+public:
+  IRPrinter(raw_ostream &OS, const Checkpoint &C, const PrintOptions &Opts)
+      : OS(OS), C(C), Opts(Opts) {}
+
+  void print();
+
+private:
+  void countUses(Value *Root);
+  bool needsLabel(const Value *V) const {
+    auto It = Uses.find(V);
+    return It != Uses.end() && It->second > 1;
+  }
+  bool isAtom(const Value *V) const {
+    return V->isScalar() || isa<GlobalValue>(V) || isa<StorageValue>(V) ||
+           isa<ExtensionValue>(V) || isEmptyOrderedDict(V) ||
+           (Labels.count(V) && !Printing.count(V)) || Printing.count(V);
+  }
+
+  void printValue(const Value *V, unsigned Indent);
+  void printBody(const Value *V, unsigned Indent);
+  void printSequence(StringRef Open, StringRef Close,
+                     ArrayRef<Value *> Elements, unsigned Indent);
+  void printMapping(ArrayRef<DictItem> Items, unsigned Indent);
+  void printTensor(const TensorValue *T, unsigned Indent);
+  void printStorageDecl(const StorageValue *S);
+  void newline(unsigned Indent) {
+    OS << '\n';
+    OS.indent(Indent * 2);
+  }
+
+  raw_ostream &OS;
+  const Checkpoint &C;
+  const PrintOptions &Opts;
+  DenseMap<const Value *, unsigned> Uses;
+  DenseMap<const Value *, unsigned> Labels;
+  DenseSet<const Value *> Printing;
+  DenseMap<const StorageValue *, unsigned> StorageIds;
+  unsigned NextLabel = 0;
+};
+
+void IRPrinter::countUses(Value *Root) {
+  SmallVector<Value *, 64> Work{Root};
+  Uses[Root] = 1;
+  DenseSet<Value *> Seen{Root};
+  while (!Work.empty()) {
+    Value *V = Work.pop_back_val();
+    forEachChild(V, [&](Value *Ch) {
+      // Scalars and globals are values, not objects with identity.
+      if (Ch->isScalar() || isa<StorageValue>(Ch) || isa<GlobalValue>(Ch))
+        return;
+      ++Uses[Ch];
+      if (Seen.insert(Ch).second)
+        Work.push_back(Ch);
+    });
+  }
+}
+
+void IRPrinter::printSequence(StringRef Open, StringRef Close,
+                              ArrayRef<Value *> Elements, unsigned Indent) {
+  OS << Open;
+  bool Multi = any_of(Elements, [&](Value *E) { return !isAtom(E); });
+  if (!Multi) {
+    ListSeparator LS(", ");
+    for (Value *E : Elements) {
+      OS << LS;
+      printValue(E, Indent);
+    }
+    if (Open == "(" && Elements.size() == 1)
+      OS << ',';
+    OS << Close;
+    return;
+  }
+  for (Value *E : Elements) {
+    newline(Indent + 1);
+    printValue(E, Indent + 1);
+    OS << ',';
+  }
+  newline(Indent);
+  OS << Close;
+}
+
+void IRPrinter::printMapping(ArrayRef<DictItem> Items, unsigned Indent) {
+  OS << '{';
+  bool Multi = any_of(Items, [&](const DictItem &It) {
+    return !isAtom(It.first) || !isAtom(It.second);
+  });
+  if (!Multi) {
+    ListSeparator LS(", ");
+    for (const DictItem &It : Items) {
+      OS << LS;
+      printValue(It.first, Indent);
+      OS << ": ";
+      printValue(It.second, Indent);
+    }
+    OS << '}';
+    return;
+  }
+  for (const DictItem &It : Items) {
+    newline(Indent + 1);
+    printValue(It.first, Indent + 1);
+    OS << ": ";
+    printValue(It.second, Indent + 1);
+    OS << ',';
+  }
+  newline(Indent);
+  OS << '}';
+}
+
+void IRPrinter::printValue(const Value *V, unsigned Indent) {
+  if (auto *S = dyn_cast<StorageValue>(V)) {
+    OS << "%s" << StorageIds.lookup(S);
+    return;
+  }
+  if (!V->isScalar() && !isa<GlobalValue>(V)) {
+    auto It = Labels.find(V);
+    if (It != Labels.end()) {
+      OS << "%v" << It->second;
+      return;
+    }
+    if (needsLabel(V)) {
+      unsigned L = NextLabel++;
+      Labels[V] = L;
+      OS << "%v" << L << " = ";
+    }
+  }
+  Printing.insert(V);
+  printBody(V, Indent);
+  Printing.erase(V);
+}
+
+void IRPrinter::printTensor(const TensorValue *T, unsigned Indent) {
+  switch (T->getForm()) {
+  case TensorValue::Form::RebuildTensor:
+    OS << "tensor_v1 ";
+    break;
+  case TensorValue::Form::RebuildTensorV2:
+    OS << "tensor ";
+    break;
+  case TensorValue::Form::RebuildTensorV3:
+    OS << "tensor_v3 ";
+    break;
+  case TensorValue::Form::RebuildQTensor:
+    OS << "qtensor ";
+    break;
+  case TensorValue::Form::TensorClassState:
+    OS << "tensor_class ";
+    break;
+  }
+  OS << "%s" << StorageIds.lookup(T->getStorage()) << ' '
+     << getDTypeIRName(T->getDType());
+  printShape(OS, T->getSizes());
+  OS << " stride ";
+  printShape(OS, T->getStrides());
+  if (T->getOffset())
+    OS << " offset " << T->getOffset();
+  if (T->getRequiresGrad())
+    OS << " requires_grad";
+  bool HooksExpected = T->getForm() != TensorValue::Form::RebuildTensor &&
+                       T->getForm() != TensorValue::Form::TensorClassState;
+  if (HooksExpected && !isEmptyOrderedDict(T->getHooks())) {
+    OS << " hooks ";
+    if (T->getHooks())
+      printValue(T->getHooks(), Indent);
+    else
+      OS << "absent";
+  }
+  if (T->getQuantizer()) {
+    OS << " quantizer ";
+    printValue(T->getQuantizer(), Indent);
+  }
+  if (T->getMetadata()) {
+    OS << " metadata ";
+    printValue(T->getMetadata(), Indent);
+  }
+}
+
+void IRPrinter::printBody(const Value *V, unsigned Indent) {
+  switch (V->getKind()) {
+  case Value::Kind::None:
+    OS << "None";
+    return;
+  case Value::Kind::Bool:
+    OS << (cast<BoolValue>(V)->getValue() ? "True" : "False");
+    return;
+  case Value::Kind::Int:
+    OS << cast<IntValue>(V)->getValue();
+    return;
+  case Value::Kind::BigInt:
+    OS << toString(cast<BigIntValue>(V)->getValue(), 10, /*Signed=*/true);
+    return;
+  case Value::Kind::Float:
+    printFloat(OS, cast<FloatValue>(V)->getValue());
+    return;
+  case Value::Kind::Complex:
+    OS << "complex(";
+    printFloat(OS, cast<ComplexValue>(V)->getReal());
+    OS << ", ";
+    printFloat(OS, cast<ComplexValue>(V)->getImag());
+    OS << ')';
+    return;
+  case Value::Kind::Str:
+    printQuoted(OS, cast<StrValue>(V)->getValue(), /*AllowUTF8=*/true);
+    return;
+  case Value::Kind::Bytes:
+    OS << 'b';
+    printQuoted(OS, cast<BytesValue>(V)->getValue(), false);
+    return;
+  case Value::Kind::Py2Str:
+    OS << "py2";
+    printQuoted(OS, cast<Py2StrValue>(V)->getValue(), false);
+    return;
+  case Value::Kind::ByteArray:
+    OS << "bytearray";
+    printQuoted(OS, cast<ByteArrayValue>(V)->getValue(), false);
+    return;
+  case Value::Kind::Tuple:
+    printSequence("(", ")", cast<SequenceValue>(V)->elements(), Indent);
+    return;
+  case Value::Kind::List:
+    printSequence("[", "]", cast<SequenceValue>(V)->elements(), Indent);
+    return;
+  case Value::Kind::Set:
+    printSequence("set{", "}", cast<SequenceValue>(V)->elements(), Indent);
+    return;
+  case Value::Kind::FrozenSet:
+    printSequence("frozenset{", "}", cast<SequenceValue>(V)->elements(),
+                  Indent);
+    return;
+  case Value::Kind::Dict:
+    printMapping(cast<MappingValue>(V)->items(), Indent);
+    return;
+  case Value::Kind::Global: {
+    auto *G = cast<GlobalValue>(V);
+    OS << '@';
+    printName(OS, G->getModule());
+    OS << ':';
+    printName(OS, G->getName());
+    return;
+  }
+  case Value::Kind::Object: {
+    auto *O = cast<ObjectValue>(V);
+    switch (O->getForm()) {
+    case ObjectValue::Form::Reduce:
+      OS << "reduce ";
+      break;
+    case ObjectValue::Form::NewObj:
+      OS << "newobj ";
+      break;
+    case ObjectValue::Form::NewObjEx:
+      OS << "newobj_ex ";
+      break;
+    case ObjectValue::Form::Inst:
+      OS << "inst ";
+      break;
+    case ObjectValue::Form::Obj:
+      OS << "obj ";
+      break;
+    }
+    printValue(O->getCallable(), Indent);
+    OS << ' ';
+    printValue(O->getArgs(), Indent);
+    if (O->getKwargs()) {
+      OS << " kwargs ";
+      printValue(O->getKwargs(), Indent);
+    }
+    if (!O->listItems().empty()) {
+      OS << " append ";
+      printSequence("[", "]", O->listItems(), Indent);
+    }
+    if (!O->dictItems().empty()) {
+      OS << " setitems ";
+      printMapping(O->dictItems(), Indent);
+    }
+    for (Value *S : O->states()) {
+      OS << " build ";
+      printValue(S, Indent);
+    }
+    return;
+  }
+  case Value::Kind::PersistentRef:
+    OS << "persistent_id ";
+    printValue(cast<PersistentRefValue>(V)->getId(), Indent);
+    return;
+  case Value::Kind::Extension:
+    OS << "ext " << cast<ExtensionValue>(V)->getCode();
+    return;
+  case Value::Kind::Storage:
+    OS << "%s" << StorageIds.lookup(cast<StorageValue>(V));
+    return;
+  case Value::Kind::Tensor:
+    printTensor(cast<TensorValue>(V), Indent);
+    return;
+  case Value::Kind::Parameter: {
+    auto *P = cast<ParameterValue>(V);
+    switch (P->getForm()) {
+    case ParameterValue::Form::RebuildParameter:
+      OS << "parameter ";
+      break;
+    case ParameterValue::Form::RebuildParameterWithState:
+      OS << "parameter_with_state ";
+      break;
+    case ParameterValue::Form::ParameterCall:
+      OS << "parameter_call ";
+      break;
+    case ParameterValue::Form::ParameterLegacyState:
+      OS << "parameter_legacy ";
+      break;
+    }
+    OS << '(';
+    printValue(P->getData(), Indent);
+    OS << ')';
+    if (P->getRequiresGrad())
+      OS << " requires_grad";
+    if ((P->getForm() == ParameterValue::Form::RebuildParameter ||
+         P->getForm() == ParameterValue::Form::RebuildParameterWithState) &&
+        !isEmptyOrderedDict(P->getHooks())) {
+      OS << " hooks ";
+      if (P->getHooks())
+        printValue(P->getHooks(), Indent);
+      else
+        OS << "absent";
+    }
+    if (P->getState()) {
+      OS << " state ";
+      printValue(P->getState(), Indent);
+    }
+    return;
+  }
+  case Value::Kind::StateDict: {
+    auto *SD = cast<StateDictValue>(V);
+    OS << "state_dict ";
+    if (auto *G = dyn_cast<GlobalValue>(SD->getClass());
+        !G || !G->is("collections", "OrderedDict")) {
+      printValue(SD->getClass(), Indent);
+      OS << ' ';
+    }
+    printMapping(SD->items(), Indent);
+    if (SD->getState()) {
+      OS << " build ";
+      printValue(SD->getState(), Indent);
+    }
+    return;
+  }
+  case Value::Kind::OptimizerState:
+    OS << "optimizer_state ";
+    printMapping(cast<MappingValue>(V)->items(), Indent);
+    return;
+  }
+}
+
+void IRPrinter::printStorageDecl(const StorageValue *S) {
+  OS << "storage %s" << StorageIds.lookup(S) << ' '
+     << getDTypeIRName(S->getDType()) << '[' << S->getNumElements() << ']'
+     << " location ";
+  printQuoted(OS, S->getLocation(), true);
+  OS << " key ";
+  printQuoted(OS, S->getKey(), true);
+  if (S->getViewRoot()) {
+    OS << " view %s" << StorageIds.lookup(S->getViewRoot()) << " offset "
+       << S->getViewOffset();
+  } else if (S->hasData()) {
+    if (Opts.InlineData) {
+      OS << " data x\"" << toHex(S->getData(), /*LowerCase=*/true) << '"';
+    } else {
+      OS << " xxh3 " << format_hex(checksumBytes(S->getData()), 18);
+    }
+  }
+  OS << '\n';
+}
+
+void IRPrinter::print() {
+  const ContainerInfo &CI = C.getContainer();
+  OS << "// ckpt-migrate IR\n";
+  OS << "checkpoint " << getContainerKindName(CI.Kind) << " {\n";
+  OS << "  pickle_protocol " << CI.PickleProtocol << '\n';
+  if (!CI.ArchiveRoot.empty()) {
+    OS << "  archive_root ";
+    printQuoted(OS, CI.ArchiveRoot, true);
+    OS << '\n';
+  }
+  auto PrintHeaderValue = [&](StringRef Name, Value *V) {
+    if (!V)
+      return;
+    countUses(V);
+    OS << "  " << Name << ' ';
+    printValue(V, 1);
+    OS << '\n';
+  };
+  PrintHeaderValue("magic", CI.Magic);
+  PrintHeaderValue("protocol_version", CI.ProtocolVersion);
+  PrintHeaderValue("sys_info", CI.SysInfo);
+  for (const ExtraRecord &R : CI.Records) {
+    OS << "  record ";
+    printQuoted(OS, R.Name, true);
+    OS << " b";
+    printQuoted(OS, R.Data, false);
+    OS << '\n';
+  }
+  OS << "}\n";
+
+  const auto &Storages = C.getStorages();
+  for (unsigned I = 0; I != Storages.size(); ++I)
+    StorageIds[Storages[I]] = I;
+  if (!Storages.empty())
+    OS << '\n';
+  for (const StorageValue *S : Storages)
+    printStorageDecl(S);
+
+  OS << '\n';
+  if (Value *Root = C.getRoot()) {
+    countUses(Root);
+    OS << "root ";
+    printValue(Root, 0);
+    OS << '\n';
+  }
+}
+
+} // namespace
+
+void printCheckpoint(raw_ostream &OS, const Checkpoint &C,
+                     const PrintOptions &Opts) {
+  IRPrinter(OS, C, Opts).print();
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor listing
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class TensorLister {
+public:
+  TensorLister(raw_ostream &OS) : OS(OS) {}
+
+  void walk(const Value *V, std::string &Path);
+
+private:
+  void emit(const Value *V, const TensorValue *T, bool IsParam, bool RG,
+            StringRef Path);
+  static std::string keyRepr(const Value *K);
+
+  raw_ostream &OS;
+  DenseSet<const Value *> Visited;
+  DenseMap<const StorageValue *, unsigned> StorageIds;
+};
+
+std::string TensorLister::keyRepr(const Value *K) {
+  if (auto S = getStringValue(K))
+    return ("'" + *S + "'").str();
+  if (auto *B = dyn_cast<BoolValue>(K))
+    return B->getValue() ? "True" : "False";
+  if (auto *I = dyn_cast<IntValue>(K))
+    return std::to_string(I->getValue());
+  if (auto *I = dyn_cast<BigIntValue>(K))
+    return toString(I->getValue(), 10, true);
+  if (isa<NoneValue>(K))
+    return "None";
+  return "?";
+}
+
+void TensorLister::emit(const Value *V, const TensorValue *T, bool IsParam,
+                        bool RG, StringRef Path) {
+  const StorageValue *S = T->getStorage();
+  auto [It, New] = StorageIds.insert({S, StorageIds.size()});
+  OS << Path << ' ' << (IsParam ? "param" : "tensor") << ' '
+     << getDTypeTorchName(T->getDType()) << ' ';
+  auto Compact = [&](ArrayRef<int64_t> A) {
+    OS << '[';
+    ListSeparator LS(",");
+    for (int64_t X : A)
+      OS << LS << X;
+    OS << ']';
+  };
+  Compact(T->getSizes());
+  OS << ' ';
+  Compact(T->getStrides());
+  OS << ' ' << T->getOffset() << " s" << It->second << ' '
+     << format_hex_no_prefix(S->hasData() ? checksumBytes(S->getData()) : 0,
+                             16)
+     << " rg=" << (RG ? 1 : 0) << '\n';
+}
+
+void TensorLister::walk(const Value *V, std::string &Path) {
+  if (auto *T = dyn_cast<TensorValue>(V)) {
+    emit(V, T, false, T->getRequiresGrad(), Path);
+    return;
+  }
+  if (auto *P = dyn_cast<ParameterValue>(V)) {
+    if (auto *T = P->getTensor())
+      emit(V, T, true, P->getRequiresGrad(), Path);
+    return;
+  }
+  if (V->isScalar() || isa<GlobalValue>(V) || isa<StorageValue>(V) ||
+      isa<SetValue>(V) || isa<FrozenSetValue>(V) || isa<ExtensionValue>(V) ||
+      isa<PersistentRefValue>(V))
+    return;
+  if (!Visited.insert(V).second)
+    return;
+  size_t Len = Path.size();
+  auto Child = [&](const std::string &Suffix, const Value *Ch) {
+    Path += Suffix;
+    walk(Ch, Path);
+    Path.resize(Len);
+  };
+  auto WalkState = [&](const Value *State) {
+    auto *M = dyn_cast_or_null<MappingValue>(State);
+    if (!M)
+      return;
+    for (const DictItem &It : M->items())
+      if (auto S = getStringValue(It.first))
+        Child(("." + *S).str(), It.second);
+  };
+  if (auto *Seq = dyn_cast<SequenceValue>(V)) {
+    for (size_t I = 0; I != Seq->size(); ++I)
+      Child("[" + std::to_string(I) + "]", (*Seq)[I]);
+    return;
+  }
+  if (auto *M = dyn_cast<MappingValue>(V)) {
+    for (const DictItem &It : M->items())
+      Child("[" + keyRepr(It.first) + "]", It.second);
+    if (auto *SD = dyn_cast<StateDictValue>(V))
+      WalkState(SD->getState());
+    return;
+  }
+  if (auto *O = dyn_cast<ObjectValue>(V)) {
+    for (size_t I = 0; I != O->listItems().size(); ++I)
+      Child("[" + std::to_string(I) + "]", O->listItems()[I]);
+    for (const DictItem &It : O->dictItems())
+      Child("[" + keyRepr(It.first) + "]", It.second);
+    WalkState(O->getState());
+    return;
+  }
+}
+
+} // namespace
+
+void printTensorListing(raw_ostream &OS, const Checkpoint &C) {
+  if (!C.getRoot())
+    return;
+  std::string Path = "$";
+  TensorLister(OS).walk(C.getRoot(), Path);
+}
+
+//===----------------------------------------------------------------------===//
+// Summary
+//===----------------------------------------------------------------------===//
+
+void printSummary(raw_ostream &OS, const Checkpoint &C) {
+  const ContainerInfo &CI = C.getContainer();
+  std::map<std::string, unsigned> Globals;
+  std::map<std::string, std::pair<unsigned, uint64_t>> ByDType;
+  unsigned Tensors = 0, Params = 0, StateDicts = 0, Optimizers = 0;
+  std::map<std::string, unsigned> Forms;
+  std::map<std::string, unsigned> Locations;
+
+  DenseSet<const Value *> Seen;
+  SmallVector<const Value *, 64> Work;
+  auto Push = [&](const Value *V) {
+    if (V && Seen.insert(V).second)
+      Work.push_back(V);
+  };
+  Push(C.getRoot());
+  while (!Work.empty()) {
+    const Value *V = Work.pop_back_val();
+    if (auto *G = dyn_cast<GlobalValue>(V))
+      ++Globals[G->getQualifiedName()];
+    else if (auto *T = dyn_cast<TensorValue>(V)) {
+      ++Tensors;
+      static const char *Names[] = {"_rebuild_tensor", "_rebuild_tensor_v2",
+                                    "_rebuild_tensor_v3", "_rebuild_qtensor",
+                                    "torch.<T>Tensor + state"};
+      ++Forms[Names[unsigned(T->getForm())]];
+    } else if (auto *P = dyn_cast<ParameterValue>(V)) {
+      ++Params;
+      static const char *Names[] = {"_rebuild_parameter",
+                                    "_rebuild_parameter_with_state",
+                                    "Parameter(...)", "Parameter + state"};
+      ++Forms[Names[unsigned(P->getForm())]];
+    } else if (isa<StateDictValue>(V))
+      ++StateDicts;
+    else if (isa<OptimizerStateValue>(V))
+      ++Optimizers;
+    forEachChild(V, [&](Value *Ch) { Push(Ch); });
+  }
+  uint64_t TotalBytes = 0;
+  for (const StorageValue *S : C.getStorages()) {
+    if (S->getViewRoot())
+      continue;
+    auto &E = ByDType[getDTypeTorchName(S->getDType()).str()];
+    ++E.first;
+    E.second += S->getNumBytes();
+    TotalBytes += S->getNumBytes();
+    ++Locations[S->getLocation().str()];
+  }
+
+  // Era from the newest rebuild function and container seen.
+  StringRef Era = "unknown";
+  if (CI.Kind == ContainerKind::Tar)
+    Era = "0.1.1 - 0.1.9 (tar container)";
+  else if (Forms.count("_rebuild_tensor_v3") ||
+           Forms.count("_rebuild_parameter_with_state"))
+    Era = "2.x";
+  else if (CI.findRecord(".format_version"))
+    Era = "2.7+ (.format_version record)";
+  else if (CI.findRecord(".data/serialization_id"))
+    Era = "2.2+ (serialization_id record)";
+  else if (CI.findRecord("byteorder"))
+    Era = "2.1+ (byteorder record)";
+  else if (CI.Kind == ContainerKind::Zip)
+    Era = Forms.count("_rebuild_qtensor") ? "1.4 - 2.0, quantized (zip)"
+                                          : "1.4 - 2.0 (zip container)";
+  else if (Forms.count("_rebuild_qtensor"))
+    Era = "1.3 - 1.5 (quantized tensors)";
+  else if (Forms.count("_rebuild_parameter"))
+    Era = "1.0 - 1.5 (_rebuild_parameter)";
+  else if (Forms.count("Parameter(...)"))
+    Era = "0.4.1 - 0.4.x (Parameter reduce)";
+  else if (Forms.count("_rebuild_tensor_v2"))
+    Era = "0.4 - 1.5 (_rebuild_tensor_v2)";
+  else if (Forms.count("_rebuild_tensor"))
+    Era = "0.1.11 - 0.3.x (_rebuild_tensor)";
+  else if (Forms.count("torch.<T>Tensor + state"))
+    Era = "0.1.10 (tensor classes pickled with state)";
+  else if (CI.Kind == ContainerKind::Legacy)
+    Era = "0.1.10 - 0.3.x";
+
+  OS << "container: " << getContainerKindName(CI.Kind) << '\n';
+  if (!CI.ArchiveRoot.empty())
+    OS << "archive root: " << CI.ArchiveRoot << '\n';
+  OS << "pickle protocol: " << CI.PickleProtocol << '\n';
+  OS << "era: " << Era << '\n';
+  OS << "tensors: " << Tensors << " (parameters: " << Params << ")\n";
+  OS << "storages: " << C.getStorages().size() << " (" << TotalBytes
+     << " bytes)\n";
+  for (auto &[D, E] : ByDType)
+    OS << "  " << D << ": " << E.first << " storages, " << E.second
+       << " bytes\n";
+  OS << "locations:";
+  for (auto &[L, N] : Locations)
+    OS << ' ' << L << " (" << N << ')';
+  OS << '\n';
+  OS << "state dicts: " << StateDicts << ", optimizer states: " << Optimizers
+     << '\n';
+  OS << "rebuild forms:";
+  for (auto &[F, N] : Forms)
+    OS << ' ' << F << " (" << N << ')';
+  OS << '\n';
+  OS << "globals:\n";
+  for (auto &[G, N] : Globals)
+    OS << "  " << G << '\n';
+}
+
+} // namespace ckpt

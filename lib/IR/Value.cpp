@@ -1,0 +1,199 @@
+//===- Value.cpp - Nodes of the checkpoint IR -----------------------------===//
+
+#include "ckpt/IR/Value.h"
+#include "ckpt/IR/Checkpoint.h"
+
+using namespace llvm;
+
+namespace ckpt {
+
+std::optional<StringRef> getStringValue(const Value *V) {
+  if (auto *S = dyn_cast_or_null<StrValue>(V))
+    return S->getValue();
+  if (auto *S = dyn_cast_or_null<Py2StrValue>(V))
+    return S->getValue();
+  return std::nullopt;
+}
+
+/// Python equality for the dict keys a pickle can carry: scalars by value,
+/// everything else by identity.
+static bool keysEqual(const Value *A, const Value *B) {
+  if (A == B)
+    return true;
+  if (A->getKind() != B->getKind())
+    return false;
+  switch (A->getKind()) {
+  case Value::Kind::Int:
+    return cast<IntValue>(A)->getValue() == cast<IntValue>(B)->getValue();
+  case Value::Kind::BigInt: {
+    const APInt &X = cast<BigIntValue>(A)->getValue();
+    const APInt &Y = cast<BigIntValue>(B)->getValue();
+    return X.getBitWidth() == Y.getBitWidth() && X == Y;
+  }
+  case Value::Kind::Float:
+    return cast<FloatValue>(A)->getValue() == cast<FloatValue>(B)->getValue();
+  case Value::Kind::Str:
+  case Value::Kind::Bytes:
+  case Value::Kind::Py2Str:
+    return cast<StringLikeValue>(A)->getValue() ==
+           cast<StringLikeValue>(B)->getValue();
+  case Value::Kind::Bool:
+    return cast<BoolValue>(A)->getValue() == cast<BoolValue>(B)->getValue();
+  case Value::Kind::None:
+    return true;
+  default:
+    return false;
+  }
+}
+
+Value *MappingValue::lookup(StringRef Key) const {
+  for (const DictItem &It : Items)
+    if (auto S = getStringValue(It.first); S && *S == Key)
+      return It.second;
+  return nullptr;
+}
+
+void MappingValue::set(Value *Key, Value *V) {
+  for (DictItem &It : Items)
+    if (keysEqual(It.first, Key)) {
+      It.second = V;
+      return;
+    }
+  Items.push_back({Key, V});
+}
+
+uint64_t TensorValue::getNumElements() const {
+  uint64_t N = 1;
+  for (int64_t S : Sizes)
+    N *= S < 0 ? 0 : uint64_t(S);
+  return N;
+}
+
+bool TensorValue::isContiguous() const {
+  int64_t Expected = 1;
+  for (unsigned I = Sizes.size(); I-- > 0;) {
+    if (Sizes[I] != 1 && Strides[I] != Expected)
+      return false;
+    Expected *= Sizes[I];
+  }
+  return true;
+}
+
+MappingValue *StateDictValue::getMetadata() const {
+  auto *S = dyn_cast_or_null<MappingValue>(State);
+  if (!S)
+    return nullptr;
+  Value *M = S->lookup("_metadata");
+  if (auto *MM = dyn_cast_or_null<MappingValue>(M))
+    return MM;
+  return nullptr;
+}
+
+MappingValue *OptimizerStateValue::getParamState() const {
+  return dyn_cast_or_null<MappingValue>(lookup("state"));
+}
+
+ListValue *OptimizerStateValue::getParamGroups() const {
+  return dyn_cast_or_null<ListValue>(lookup("param_groups"));
+}
+
+Checkpoint::Checkpoint()
+    : None(create<NoneValue>()), True(create<BoolValue>(true)),
+      False(create<BoolValue>(false)) {}
+
+Checkpoint::~Checkpoint() = default;
+
+StringRef Checkpoint::saveBytes(std::string Bytes) {
+  SavedBytes.push_back(std::move(Bytes));
+  return SavedBytes.back();
+}
+
+const ExtraRecord *ContainerInfo::findRecord(StringRef Name) const {
+  for (const ExtraRecord &R : Records)
+    if (R.Name == Name)
+      return &R;
+  return nullptr;
+}
+
+} // namespace ckpt
+
+namespace ckpt {
+
+void forEachChild(const Value *V, function_ref<void(Value *)> Fn) {
+  forEachChildRef(const_cast<Value *>(V), [&](Value *&Ch) { Fn(Ch); });
+}
+
+void forEachChildRef(Value *V, function_ref<void(Value *&)> Fn) {
+  auto Opt = [&](Value *&X) {
+    if (X)
+      Fn(X);
+  };
+  switch (V->getKind()) {
+  case Value::Kind::Tuple:
+  case Value::Kind::List:
+  case Value::Kind::Set:
+  case Value::Kind::FrozenSet:
+    for (Value *&E : cast<SequenceValue>(V)->getElements())
+      Fn(E);
+    return;
+  case Value::Kind::StateDict:
+    Opt(cast<StateDictValue>(V)->getClassRef());
+    [[fallthrough]];
+  case Value::Kind::Dict:
+  case Value::Kind::OptimizerState:
+    for (DictItem &It : cast<MappingValue>(V)->getItems()) {
+      Fn(It.first);
+      Fn(It.second);
+    }
+    if (auto *SD = dyn_cast<StateDictValue>(V))
+      Opt(SD->getStateRef());
+    return;
+  case Value::Kind::Object: {
+    auto *O = cast<ObjectValue>(V);
+    Opt(O->getCallableRef());
+    Opt(O->getArgsRef());
+    Opt(O->getKwargsRef());
+    for (Value *&E : O->getListItems())
+      Fn(E);
+    for (DictItem &It : O->getDictItems()) {
+      Fn(It.first);
+      Fn(It.second);
+    }
+    for (Value *&S : O->getStates())
+      Fn(S);
+    return;
+  }
+  case Value::Kind::PersistentRef:
+    Opt(cast<PersistentRefValue>(V)->getIdRef());
+    return;
+  case Value::Kind::Storage:
+    return;
+  case Value::Kind::Tensor: {
+    auto *T = cast<TensorValue>(V);
+    Opt(T->getHooksRef());
+    Opt(T->getMetadataRef());
+    Opt(T->getQuantizerRef());
+    Opt(T->getDTypeGlobalRef());
+    return;
+  }
+  case Value::Kind::Parameter: {
+    auto *P = cast<ParameterValue>(V);
+    Opt(P->getDataRef());
+    Opt(P->getHooksRef());
+    Opt(P->getStateRef());
+    return;
+  }
+  default:
+    return;
+  }
+}
+
+bool isEmptyOrderedDict(const Value *V) {
+  auto *O = dyn_cast_or_null<ObjectValue>(V);
+  return O && O->getForm() == ObjectValue::Form::Reduce &&
+         O->isCallTo("collections", "OrderedDict") && O->getArgs() &&
+         O->getArgs()->size() == 0 && O->listItems().empty() &&
+         O->dictItems().empty() && O->states().empty();
+}
+
+} // namespace ckpt

@@ -1,0 +1,1142 @@
+//===- Unpickler.cpp - A pickle machine that runs nothing -----------------===//
+//
+// Part of ckpt-migrate. Follows CPython's Lib/pickle.py `_Unpickler` opcode
+// by opcode, except that nothing is imported or called: every object creation
+// becomes an IR node recording the call.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ckpt/Pickle/Unpickler.h"
+#include "ckpt/IR/Checkpoint.h"
+#include "ckpt/Pickle/Opcodes.h"
+#include "ckpt/Support/Error.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+#include <cmath>
+#include <cstring>
+
+using namespace llvm;
+using namespace ckpt;
+using namespace ckpt::pickle;
+
+namespace {
+
+/// Reads the inline arguments of opcodes with bounds checks.
+class Cursor {
+public:
+  Cursor(StringRef Bytes, uint64_t Base) : Bytes(Bytes), Base(Base) {}
+
+  uint64_t tell() const { return Pos; }
+  uint64_t absolute(uint64_t P) const { return Base + P; }
+  bool atEnd() const { return Pos >= Bytes.size(); }
+
+  Expected<StringRef> take(uint64_t N, StringRef What) {
+    if (N > Bytes.size() - Pos)
+      return decodeError(absolute(Pos),
+                         "truncated pickle: {0} needs {1} bytes, {2} left",
+                         What, N, Bytes.size() - Pos);
+    StringRef R = Bytes.substr(Pos, N);
+    Pos += N;
+    return R;
+  }
+
+  template <typename T> Expected<T> readLE(StringRef What) {
+    auto B = take(sizeof(T), What);
+    if (!B)
+      return B.takeError();
+    return support::endian::read<T, llvm::endianness::little>(B->data());
+  }
+
+  /// Reads up to and excluding the next '\n' (which is consumed).
+  Expected<StringRef> line(StringRef What) {
+    size_t NL = Bytes.find('\n', Pos);
+    if (NL == StringRef::npos)
+      return decodeError(absolute(Pos),
+                         "truncated pickle: {0} needs a line ending in '\\n'",
+                         What);
+    StringRef R = Bytes.slice(Pos, NL);
+    Pos = NL + 1;
+    return R;
+  }
+
+private:
+  StringRef Bytes;
+  uint64_t Base;
+  uint64_t Pos = 0;
+};
+
+/// Decodes a Python 2 string literal ('...' or "...") as written by STRING.
+Expected<std::string> decodeStringLiteral(StringRef Lit, uint64_t Offset) {
+  if (Lit.size() < 2 || (Lit.front() != '\'' && Lit.front() != '"') ||
+      Lit.back() != Lit.front())
+    return decodeError(Offset, "STRING argument is not a quoted literal");
+  Lit = Lit.drop_front().drop_back();
+  std::string Out;
+  for (size_t I = 0; I < Lit.size(); ++I) {
+    char C = Lit[I];
+    if (C != '\\') {
+      Out += C;
+      continue;
+    }
+    if (++I == Lit.size())
+      return decodeError(Offset, "STRING literal ends in a lone backslash");
+    char E = Lit[I];
+    switch (E) {
+    case '\n':
+      break;
+    case '\\':
+    case '\'':
+    case '"':
+      Out += E;
+      break;
+    case 'a':
+      Out += '\a';
+      break;
+    case 'b':
+      Out += '\b';
+      break;
+    case 'f':
+      Out += '\f';
+      break;
+    case 'n':
+      Out += '\n';
+      break;
+    case 'r':
+      Out += '\r';
+      break;
+    case 't':
+      Out += '\t';
+      break;
+    case 'v':
+      Out += '\v';
+      break;
+    case 'x': {
+      unsigned V;
+      if (I + 2 >= Lit.size() || Lit.substr(I + 1, 2).getAsInteger(16, V))
+        return decodeError(Offset, "STRING literal has a bad \\x escape");
+      Out += static_cast<char>(V);
+      I += 2;
+      break;
+    }
+    default:
+      if (E >= '0' && E <= '7') {
+        unsigned V = 0, N = 0;
+        while (N < 3 && I < Lit.size() && Lit[I] >= '0' && Lit[I] <= '7') {
+          V = V * 8 + (Lit[I] - '0');
+          ++I;
+          ++N;
+        }
+        --I;
+        Out += static_cast<char>(V & 0xff);
+      } else {
+        Out += '\\';
+        Out += E;
+      }
+    }
+  }
+  return Out;
+}
+
+/// Decodes raw-unicode-escape text (UNICODE opcode) into UTF-8.
+Expected<std::string> decodeRawUnicodeEscape(StringRef S, uint64_t Offset) {
+  std::string Out;
+  auto AppendCP = [&](uint32_t CP) -> bool {
+    char Buf[UNI_MAX_UTF8_BYTES_PER_CODE_POINT];
+    char *Ptr = Buf;
+    if (!ConvertCodePointToUTF8(CP, Ptr))
+      return false;
+    Out.append(Buf, Ptr);
+    return true;
+  };
+  for (size_t I = 0; I < S.size(); ++I) {
+    unsigned char C = S[I];
+    if (C == '\\' && I + 1 < S.size() && (S[I + 1] == 'u' || S[I + 1] == 'U')) {
+      unsigned Len = S[I + 1] == 'u' ? 4 : 8;
+      uint32_t CP;
+      if (I + 2 + Len > S.size() || S.substr(I + 2, Len).getAsInteger(16, CP) ||
+          !AppendCP(CP))
+        return decodeError(Offset, "UNICODE argument has a bad \\u escape");
+      I += 1 + Len;
+      continue;
+    }
+    // Other bytes are Latin-1 code points.
+    AppendCP(C);
+  }
+  return Out;
+}
+
+/// Parses a decimal integer line (INT, LONG, GET, PUT) into an int node.
+Expected<Value *> makeIntFromDecimal(Checkpoint &C, StringRef Text,
+                                     uint64_t Offset) {
+  Text = Text.trim();
+  int64_t V;
+  if (!Text.getAsInteger(10, V))
+    return C.create<IntValue>(V);
+  APInt Big;
+  if (Text.empty() || Text.getAsInteger(10, Big))
+    return decodeError(Offset, "'{0}' is not a decimal integer", Text);
+  // getAsInteger yields an unsigned-width APInt; make it a signed minimal one.
+  bool Neg = Text.starts_with("-");
+  unsigned Bits = Big.getActiveBits() + 1;
+  APInt S = Big.zextOrTrunc(Bits);
+  if (Neg)
+    S = Big.sextOrTrunc(Bits);
+  unsigned Bytes = (S.getSignificantBits() + 7) / 8;
+  return C.create<BigIntValue>(S.sextOrTrunc(Bytes * 8));
+}
+
+/// Makes an int node from LONG1/LONG4 bytes (little-endian two's complement).
+Value *makeIntFromLE(Checkpoint &C, StringRef B) {
+  if (B.empty())
+    return C.create<IntValue>(0);
+  if (B.size() <= 8) {
+    uint64_t U = 0;
+    for (size_t I = 0; I < B.size(); ++I)
+      U |= uint64_t(uint8_t(B[I])) << (8 * I);
+    unsigned Bits = B.size() * 8;
+    int64_t V = Bits == 64 ? int64_t(U) : SignExtend64(U, Bits);
+    return C.create<IntValue>(V);
+  }
+  SmallVector<uint64_t, 4> Words((B.size() + 7) / 8, 0);
+  for (size_t I = 0; I < B.size(); ++I)
+    Words[I / 8] |= uint64_t(uint8_t(B[I])) << (8 * (I % 8));
+  APInt V(B.size() * 8, Words);
+  if (V.getSignificantBits() <= 64)
+    return C.create<IntValue>(V.getSExtValue());
+  unsigned Bytes = (V.getSignificantBits() + 7) / 8;
+  return C.create<BigIntValue>(V.trunc(Bytes * 8));
+}
+
+const char *kindName(const Value *V) {
+  switch (V->getKind()) {
+  case Value::Kind::None:
+    return "None";
+  case Value::Kind::Bool:
+    return "bool";
+  case Value::Kind::Int:
+  case Value::Kind::BigInt:
+    return "int";
+  case Value::Kind::Float:
+    return "float";
+  case Value::Kind::Complex:
+    return "complex";
+  case Value::Kind::Str:
+    return "str";
+  case Value::Kind::Bytes:
+    return "bytes";
+  case Value::Kind::Py2Str:
+    return "str (Python 2)";
+  case Value::Kind::ByteArray:
+    return "bytearray";
+  case Value::Kind::Tuple:
+    return "tuple";
+  case Value::Kind::List:
+    return "list";
+  case Value::Kind::Set:
+    return "set";
+  case Value::Kind::FrozenSet:
+    return "frozenset";
+  case Value::Kind::Dict:
+    return "dict";
+  case Value::Kind::Global:
+    return "global";
+  case Value::Kind::Object:
+    return "object";
+  case Value::Kind::PersistentRef:
+    return "persistent reference";
+  case Value::Kind::Extension:
+    return "extension object";
+  case Value::Kind::Storage:
+    return "storage";
+  case Value::Kind::Tensor:
+    return "tensor";
+  case Value::Kind::Parameter:
+    return "parameter";
+  case Value::Kind::StateDict:
+    return "state dict";
+  case Value::Kind::OptimizerState:
+    return "optimizer state";
+  }
+  return "value";
+}
+
+/// The machine: a stack, a mark stack and a memo.
+class Machine {
+public:
+  Machine(Checkpoint &C, StringRef Bytes, uint64_t Base, PersistentLoadFn PL,
+          const UnpicklerLimits &Limits)
+      : C(C), In(Bytes, Base), PL(PL), Limits(Limits) {}
+
+  Expected<UnpickleResult> run();
+
+private:
+  Error step(const OpcodeInfo &Info, uint64_t OpOffset, bool &Stopped);
+
+  Error push(Value *V) {
+    if (Stack.size() >= Limits.MaxStack)
+      return decodeError(CurOffset, "pickle stack exceeds {0} entries",
+                         Limits.MaxStack);
+    Stack.push_back(V);
+    return Error::success();
+  }
+  size_t markBase() const { return Marks.empty() ? 0 : Marks.back(); }
+  Expected<Value *> pop() {
+    if (Stack.size() <= markBase())
+      return decodeError(CurOffset, "{0} pops an empty stack", CurName);
+    Value *V = Stack.back();
+    Stack.pop_back();
+    return V;
+  }
+  Expected<Value *> top() {
+    if (Stack.size() <= markBase())
+      return decodeError(CurOffset, "{0} needs a value on the stack", CurName);
+    return Stack.back();
+  }
+  /// Pops everything above the last MARK, and the mark.
+  Expected<SmallVector<Value *, 8>> popMark() {
+    if (Marks.empty())
+      return decodeError(CurOffset, "{0} without a preceding MARK", CurName);
+    size_t B = Marks.back();
+    Marks.pop_back();
+    SmallVector<Value *, 8> Items(Stack.begin() + B, Stack.end());
+    Stack.resize(B);
+    return Items;
+  }
+
+  /// Depth bookkeeping: containers record the depth of what they contain.
+  unsigned depthOf(Value *V) const {
+    auto It = Depth.find(V);
+    return It == Depth.end() ? 0 : It->second;
+  }
+  Error noteChild(Value *Parent, Value *Child) {
+    unsigned D = depthOf(Child) + 1;
+    unsigned &PD = Depth[Parent];
+    if (D > PD) {
+      PD = D;
+      if (D > Limits.MaxDepth)
+        return decodeError(CurOffset,
+                           "objects nested deeper than {0} levels (limit)",
+                           Limits.MaxDepth);
+    }
+    return Error::success();
+  }
+  Error noteChildren(Value *Parent, ArrayRef<Value *> Children) {
+    for (Value *Ch : Children)
+      if (Error E = noteChild(Parent, Ch))
+        return E;
+    return Error::success();
+  }
+
+  Error memoPut(uint64_t Key) {
+    auto V = top();
+    if (!V)
+      return V.takeError();
+    Memo[Key] = *V;
+    return Error::success();
+  }
+  Error memoGet(uint64_t Key) {
+    auto It = Memo.find(Key);
+    if (It == Memo.end())
+      return decodeError(CurOffset, "{0} of memo key {1}, which was never put",
+                         CurName, Key);
+    return push(It->second);
+  }
+
+  Error appendTo(Value *Target, ArrayRef<Value *> Items);
+  Error setItemsOn(Value *Target, ArrayRef<Value *> KVs);
+
+  Checkpoint &C;
+  Cursor In;
+  PersistentLoadFn PL;
+  const UnpicklerLimits &Limits;
+  std::vector<Value *> Stack;
+  std::vector<size_t> Marks;
+  DenseMap<uint64_t, Value *> Memo;
+  DenseMap<Value *, unsigned> Depth;
+  unsigned Protocol = 0;
+  uint64_t CurOffset = 0;
+  StringRef CurName;
+  UnpickleResult Result;
+};
+
+Expected<UnpickleResult> Machine::run() {
+  bool Stopped = false;
+  while (!Stopped) {
+    uint64_t OpPos = In.tell();
+    CurOffset = In.absolute(OpPos);
+    if (In.atEnd())
+      return decodeError(CurOffset,
+                         "truncated pickle: reached the end of the data "
+                         "before STOP");
+    auto B = In.take(1, "opcode");
+    if (!B)
+      return B.takeError();
+    uint8_t Byte = (*B)[0];
+    const OpcodeInfo *Info = lookupOpcode(Byte);
+    if (!Info)
+      return decodeError(CurOffset, "invalid pickle opcode 0x{0}",
+                         utohexstr(Byte, /*LowerCase=*/true, 2));
+    CurName = Info->Name;
+    if (Error E = step(*Info, OpPos, Stopped))
+      return E;
+  }
+  Result.Protocol = Protocol;
+  Result.End = In.tell();
+  return Result;
+}
+
+Error Machine::appendTo(Value *Target, ArrayRef<Value *> Items) {
+  if (auto *L = dyn_cast<ListValue>(Target)) {
+    L->getElements().append(Items.begin(), Items.end());
+  } else if (auto *O = dyn_cast<ObjectValue>(Target)) {
+    O->getListItems().append(Items.begin(), Items.end());
+  } else {
+    return decodeError(CurOffset, "{0} to a {1}, which is not a list",
+                       CurName, kindName(Target));
+  }
+  return noteChildren(Target, Items);
+}
+
+Error Machine::setItemsOn(Value *Target, ArrayRef<Value *> KVs) {
+  if (KVs.size() % 2)
+    return decodeError(CurOffset, "{0} with an odd number of items", CurName);
+  if (auto *D = dyn_cast<DictValue>(Target)) {
+    for (size_t I = 0; I < KVs.size(); I += 2)
+      D->set(KVs[I], KVs[I + 1]);
+  } else if (auto *O = dyn_cast<ObjectValue>(Target)) {
+    for (size_t I = 0; I < KVs.size(); I += 2)
+      O->getDictItems().push_back({KVs[I], KVs[I + 1]});
+  } else {
+    return decodeError(CurOffset, "{0} on a {1}, which is not a dict", CurName,
+                       kindName(Target));
+  }
+  return noteChildren(Target, KVs);
+}
+
+Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
+  auto Str = [&](StringRef S) -> Value * {
+    return C.create<StrValue>(S.str());
+  };
+  auto ReadLen = [&](ArgKind K) -> Expected<uint64_t> {
+    switch (K) {
+    case ArgKind::String1: {
+      auto N = In.readLE<uint8_t>(CurName);
+      if (!N)
+        return N.takeError();
+      return *N;
+    }
+    case ArgKind::String4: {
+      auto N = In.readLE<uint32_t>(CurName);
+      if (!N)
+        return N.takeError();
+      return *N;
+    }
+    case ArgKind::String4Signed: {
+      auto N = In.readLE<int32_t>(CurName);
+      if (!N)
+        return N.takeError();
+      if (*N < 0)
+        return decodeError(CurOffset, "{0} with negative length {1}", CurName,
+                           *N);
+      return uint64_t(*N);
+    }
+    default: {
+      auto N = In.readLE<uint64_t>(CurName);
+      if (!N)
+        return N.takeError();
+      return *N;
+    }
+    }
+  };
+  auto ReadCounted = [&](ArgKind K) -> Expected<StringRef> {
+    auto N = ReadLen(K);
+    if (!N)
+      return N.takeError();
+    return In.take(*N, CurName);
+  };
+
+  switch (Info.Op) {
+  // Integers.
+  case Opcode::Int: {
+    auto L = In.line(CurName);
+    if (!L)
+      return L.takeError();
+    if (*L == "00" || *L == "01")
+      return push(C.getBool(*L == "01"));
+    auto V = makeIntFromDecimal(C, *L, CurOffset);
+    if (!V)
+      return V.takeError();
+    return push(*V);
+  }
+  case Opcode::BinInt: {
+    auto V = In.readLE<int32_t>(CurName);
+    if (!V)
+      return V.takeError();
+    return push(C.create<IntValue>(*V));
+  }
+  case Opcode::BinInt1: {
+    auto V = In.readLE<uint8_t>(CurName);
+    if (!V)
+      return V.takeError();
+    return push(C.create<IntValue>(*V));
+  }
+  case Opcode::BinInt2: {
+    auto V = In.readLE<uint16_t>(CurName);
+    if (!V)
+      return V.takeError();
+    return push(C.create<IntValue>(*V));
+  }
+  case Opcode::Long: {
+    auto L = In.line(CurName);
+    if (!L)
+      return L.takeError();
+    StringRef T = *L;
+    if (T.ends_with("L"))
+      T = T.drop_back();
+    auto V = makeIntFromDecimal(C, T, CurOffset);
+    if (!V)
+      return V.takeError();
+    return push(*V);
+  }
+  case Opcode::Long1:
+  case Opcode::Long4: {
+    uint64_t N;
+    if (Info.Op == Opcode::Long1) {
+      auto L = In.readLE<uint8_t>(CurName);
+      if (!L)
+        return L.takeError();
+      N = *L;
+    } else {
+      auto L = In.readLE<int32_t>(CurName);
+      if (!L)
+        return L.takeError();
+      if (*L < 0)
+        return decodeError(CurOffset, "LONG4 with negative length {0}", *L);
+      N = *L;
+    }
+    auto B = In.take(N, CurName);
+    if (!B)
+      return B.takeError();
+    return push(makeIntFromLE(C, *B));
+  }
+  // Strings.
+  case Opcode::String: {
+    auto L = In.line(CurName);
+    if (!L)
+      return L.takeError();
+    auto S = decodeStringLiteral(L->rtrim("\r"), CurOffset);
+    if (!S)
+      return S.takeError();
+    return push(C.create<Py2StrValue>(std::move(*S)));
+  }
+  case Opcode::BinString:
+  case Opcode::ShortBinString: {
+    auto S = ReadCounted(Info.Arg);
+    if (!S)
+      return S.takeError();
+    return push(C.create<Py2StrValue>(S->str()));
+  }
+  case Opcode::BinBytes:
+  case Opcode::ShortBinBytes:
+  case Opcode::BinBytes8: {
+    auto S = ReadCounted(Info.Arg);
+    if (!S)
+      return S.takeError();
+    return push(C.create<BytesValue>(S->str()));
+  }
+  case Opcode::ByteArray8: {
+    auto S = ReadCounted(Info.Arg);
+    if (!S)
+      return S.takeError();
+    return push(C.create<ByteArrayValue>(S->str()));
+  }
+  case Opcode::NextBuffer:
+  case Opcode::ReadOnlyBuffer:
+    return decodeError(CurOffset,
+                       "{0}: out-of-band buffers (pickle protocol 5) are not "
+                       "part of any checkpoint format",
+                       CurName);
+  case Opcode::Unicode: {
+    auto L = In.line(CurName);
+    if (!L)
+      return L.takeError();
+    auto S = decodeRawUnicodeEscape(*L, CurOffset);
+    if (!S)
+      return S.takeError();
+    return push(C.create<StrValue>(std::move(*S)));
+  }
+  case Opcode::ShortBinUnicode:
+  case Opcode::BinUnicode:
+  case Opcode::BinUnicode8: {
+    auto S = ReadCounted(Info.Arg);
+    if (!S)
+      return S.takeError();
+    return push(Str(*S));
+  }
+  // Constants and floats.
+  case Opcode::None:
+    return push(C.getNone());
+  case Opcode::NewTrue:
+    return push(C.getBool(true));
+  case Opcode::NewFalse:
+    return push(C.getBool(false));
+  case Opcode::Float: {
+    auto L = In.line(CurName);
+    if (!L)
+      return L.takeError();
+    StringRef T = L->trim();
+    double D;
+    if (T == "inf" || T == "+inf")
+      D = HUGE_VAL;
+    else if (T == "-inf")
+      D = -HUGE_VAL;
+    else if (T == "nan" || T == "-nan")
+      D = std::nan("");
+    else if (T.getAsDouble(D, /*AllowInexact=*/true))
+      return decodeError(CurOffset, "FLOAT argument '{0}' is not a number", T);
+    return push(C.create<FloatValue>(D));
+  }
+  case Opcode::BinFloat: {
+    auto B = In.take(8, CurName);
+    if (!B)
+      return B.takeError();
+    uint64_t U =
+        support::endian::read<uint64_t, llvm::endianness::big>(B->data());
+    double D;
+    std::memcpy(&D, &U, sizeof(D));
+    return push(C.create<FloatValue>(D));
+  }
+  // Containers.
+  case Opcode::EmptyList:
+    return push(C.create<ListValue>());
+  case Opcode::Append: {
+    auto V = pop();
+    if (!V)
+      return V.takeError();
+    auto T = top();
+    if (!T)
+      return T.takeError();
+    return appendTo(*T, *V);
+  }
+  case Opcode::Appends: {
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    auto T = top();
+    if (!T)
+      return T.takeError();
+    return appendTo(*T, *Items);
+  }
+  case Opcode::List: {
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    auto *L = C.create<ListValue>(*Items);
+    if (Error E = noteChildren(L, *Items))
+      return E;
+    return push(L);
+  }
+  case Opcode::EmptyTuple:
+    return push(C.create<TupleValue>());
+  case Opcode::Tuple: {
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    auto *T = C.create<TupleValue>(*Items);
+    if (Error E = noteChildren(T, *Items))
+      return E;
+    return push(T);
+  }
+  case Opcode::Tuple1:
+  case Opcode::Tuple2:
+  case Opcode::Tuple3: {
+    unsigned N = Info.Op == Opcode::Tuple1   ? 1
+                 : Info.Op == Opcode::Tuple2 ? 2
+                                             : 3;
+    SmallVector<Value *, 3> Items(N);
+    for (unsigned I = N; I-- > 0;) {
+      auto V = pop();
+      if (!V)
+        return V.takeError();
+      Items[I] = *V;
+    }
+    auto *T = C.create<TupleValue>(Items);
+    if (Error E = noteChildren(T, Items))
+      return E;
+    return push(T);
+  }
+  case Opcode::EmptyDict:
+    return push(C.create<DictValue>());
+  case Opcode::Dict: {
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    auto *D = C.create<DictValue>();
+    if (Error E = setItemsOn(D, *Items))
+      return E;
+    return push(D);
+  }
+  case Opcode::SetItem: {
+    auto V = pop();
+    if (!V)
+      return V.takeError();
+    auto K = pop();
+    if (!K)
+      return K.takeError();
+    auto T = top();
+    if (!T)
+      return T.takeError();
+    Value *KV[] = {*K, *V};
+    return setItemsOn(*T, KV);
+  }
+  case Opcode::SetItems: {
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    auto T = top();
+    if (!T)
+      return T.takeError();
+    return setItemsOn(*T, *Items);
+  }
+  case Opcode::EmptySet:
+    return push(C.create<SetValue>());
+  case Opcode::AddItems: {
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    auto T = top();
+    if (!T)
+      return T.takeError();
+    auto *S = dyn_cast<SetValue>(*T);
+    if (!S)
+      return decodeError(CurOffset, "ADDITEMS to a {0}, which is not a set",
+                         kindName(*T));
+    S->getElements().append(Items->begin(), Items->end());
+    return noteChildren(S, *Items);
+  }
+  case Opcode::FrozenSet: {
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    auto *S = C.create<FrozenSetValue>(*Items);
+    if (Error E = noteChildren(S, *Items))
+      return E;
+    return push(S);
+  }
+  // Stack manipulation.
+  case Opcode::Pop:
+    if (Stack.size() > markBase()) {
+      Stack.pop_back();
+      return Error::success();
+    }
+    if (!Marks.empty()) {
+      Marks.pop_back();
+      return Error::success();
+    }
+    return decodeError(CurOffset, "POP on an empty stack");
+  case Opcode::Dup: {
+    auto V = top();
+    if (!V)
+      return V.takeError();
+    return push(*V);
+  }
+  case Opcode::Mark:
+    if (Marks.size() >= Limits.MaxStack)
+      return decodeError(CurOffset, "too many nested MARKs");
+    Marks.push_back(Stack.size());
+    return Error::success();
+  case Opcode::PopMark: {
+    auto Items = popMark();
+    return Items ? Error::success() : Items.takeError();
+  }
+  // Memo.
+  case Opcode::Get:
+  case Opcode::Put: {
+    auto L = In.line(CurName);
+    if (!L)
+      return L.takeError();
+    uint64_t Key;
+    if (L->trim().getAsInteger(10, Key))
+      return decodeError(CurOffset, "{0} argument '{1}' is not a memo key",
+                         CurName, *L);
+    return Info.Op == Opcode::Get ? memoGet(Key) : memoPut(Key);
+  }
+  case Opcode::BinGet:
+  case Opcode::BinPut: {
+    auto K = In.readLE<uint8_t>(CurName);
+    if (!K)
+      return K.takeError();
+    return Info.Op == Opcode::BinGet ? memoGet(*K) : memoPut(*K);
+  }
+  case Opcode::LongBinGet:
+  case Opcode::LongBinPut: {
+    auto K = In.readLE<uint32_t>(CurName);
+    if (!K)
+      return K.takeError();
+    return Info.Op == Opcode::LongBinGet ? memoGet(*K) : memoPut(*K);
+  }
+  case Opcode::Memoize:
+    return memoPut(Memo.size());
+  // Extension registry.
+  case Opcode::Ext1:
+  case Opcode::Ext2:
+  case Opcode::Ext4: {
+    int32_t Code;
+    if (Info.Op == Opcode::Ext1) {
+      auto V = In.readLE<uint8_t>(CurName);
+      if (!V)
+        return V.takeError();
+      Code = *V;
+    } else if (Info.Op == Opcode::Ext2) {
+      auto V = In.readLE<uint16_t>(CurName);
+      if (!V)
+        return V.takeError();
+      Code = *V;
+    } else {
+      auto V = In.readLE<int32_t>(CurName);
+      if (!V)
+        return V.takeError();
+      Code = *V;
+    }
+    return push(C.create<ExtensionValue>(Code));
+  }
+  // Objects.
+  case Opcode::Global:
+  case Opcode::Inst: {
+    auto Mod = In.line(CurName);
+    if (!Mod)
+      return Mod.takeError();
+    auto Name = In.line(CurName);
+    if (!Name)
+      return Name.takeError();
+    auto *G = C.create<GlobalValue>(Mod->str(), Name->str());
+    if (Info.Op == Opcode::Global)
+      return push(G);
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    auto *Args = C.create<TupleValue>(*Items);
+    auto *O = C.create<ObjectValue>(ObjectValue::Form::Inst, G, Args);
+    if (Error E = noteChildren(O, *Items))
+      return E;
+    return push(O);
+  }
+  case Opcode::StackGlobal: {
+    auto Name = pop();
+    if (!Name)
+      return Name.takeError();
+    auto Mod = pop();
+    if (!Mod)
+      return Mod.takeError();
+    auto *M = dyn_cast<StrValue>(*Mod);
+    auto *N = dyn_cast<StrValue>(*Name);
+    if (!M || !N)
+      return decodeError(CurOffset,
+                         "STACK_GLOBAL needs two str values, got {0} and {1}",
+                         kindName(*Mod), kindName(*Name));
+    return push(C.create<GlobalValue>(M->getValue().str(),
+                                      N->getValue().str()));
+  }
+  case Opcode::Reduce:
+  case Opcode::NewObj: {
+    auto Args = pop();
+    if (!Args)
+      return Args.takeError();
+    auto Callable = pop();
+    if (!Callable)
+      return Callable.takeError();
+    auto *T = dyn_cast<TupleValue>(*Args);
+    if (!T)
+      return decodeError(CurOffset, "{0} arguments must be a tuple, got a {1}",
+                         CurName, kindName(*Args));
+    auto *O = C.create<ObjectValue>(Info.Op == Opcode::Reduce
+                                        ? ObjectValue::Form::Reduce
+                                        : ObjectValue::Form::NewObj,
+                                    *Callable, T);
+    if (Error E = noteChild(O, T))
+      return E;
+    return push(O);
+  }
+  case Opcode::NewObjEx: {
+    auto Kw = pop();
+    if (!Kw)
+      return Kw.takeError();
+    auto Args = pop();
+    if (!Args)
+      return Args.takeError();
+    auto Cls = pop();
+    if (!Cls)
+      return Cls.takeError();
+    auto *T = dyn_cast<TupleValue>(*Args);
+    if (!T)
+      return decodeError(CurOffset, "NEWOBJ_EX arguments must be a tuple");
+    auto *O =
+        C.create<ObjectValue>(ObjectValue::Form::NewObjEx, *Cls, T, *Kw);
+    Value *Ch[] = {T, *Kw};
+    if (Error E = noteChildren(O, Ch))
+      return E;
+    return push(O);
+  }
+  case Opcode::Obj: {
+    auto Items = popMark();
+    if (!Items)
+      return Items.takeError();
+    if (Items->empty())
+      return decodeError(CurOffset, "OBJ without a class");
+    auto *Args =
+        C.create<TupleValue>(ArrayRef<Value *>(*Items).drop_front());
+    auto *O = C.create<ObjectValue>(ObjectValue::Form::Obj, Items->front(),
+                                    Args);
+    if (Error E = noteChildren(O, *Items))
+      return E;
+    return push(O);
+  }
+  case Opcode::Build: {
+    auto State = pop();
+    if (!State)
+      return State.takeError();
+    auto T = top();
+    if (!T)
+      return T.takeError();
+    auto *O = dyn_cast<ObjectValue>(*T);
+    if (!O)
+      return decodeError(CurOffset,
+                         "BUILD on a {0}; only objects created by the pickle "
+                         "can receive state",
+                         kindName(*T));
+    O->getStates().push_back(*State);
+    return noteChild(O, *State);
+  }
+  // Machine control.
+  case Opcode::Proto: {
+    auto V = In.readLE<uint8_t>(CurName);
+    if (!V)
+      return V.takeError();
+    if (*V > HighestProtocol)
+      return decodeError(CurOffset, "unsupported pickle protocol {0}", *V);
+    Protocol = *V;
+    return Error::success();
+  }
+  case Opcode::Frame: {
+    auto V = In.readLE<uint64_t>(CurName);
+    return V ? Error::success() : V.takeError();
+  }
+  case Opcode::Stop: {
+    auto V = pop();
+    if (!V)
+      return V.takeError();
+    Result.Root = *V;
+    Stopped = true;
+    return Error::success();
+  }
+  // Persistent ids.
+  case Opcode::PersId:
+  case Opcode::BinPersId: {
+    Value *Pid;
+    if (Info.Op == Opcode::PersId) {
+      auto L = In.line(CurName);
+      if (!L)
+        return L.takeError();
+      Pid = Str(*L);
+    } else {
+      auto V = pop();
+      if (!V)
+        return V.takeError();
+      Pid = *V;
+    }
+    if (!PL)
+      return push(C.create<PersistentRefValue>(Pid));
+    auto R = PL(Pid, CurOffset);
+    if (!R)
+      return R.takeError();
+    return push(*R);
+  }
+  }
+  llvm_unreachable("opcode table and switch disagree");
+}
+
+} // namespace
+
+Expected<UnpickleResult> ckpt::pickle::unpickle(Checkpoint &C, StringRef Bytes,
+                                                uint64_t BaseOffset,
+                                                PersistentLoadFn PL,
+                                                const UnpicklerLimits &Limits) {
+  Machine M(C, Bytes, BaseOffset, PL, Limits);
+  return M.run();
+}
+
+//===----------------------------------------------------------------------===//
+// Disassembler
+//===----------------------------------------------------------------------===//
+
+Error ckpt::pickle::disassemble(raw_ostream &OS, StringRef Bytes,
+                                uint64_t BaseOffset, uint64_t *EndOut) {
+  Cursor In(Bytes, BaseOffset);
+  unsigned Indent = 0;
+  while (true) {
+    uint64_t Off = In.absolute(In.tell());
+    if (In.atEnd())
+      return decodeError(Off, "truncated pickle: no STOP opcode");
+    auto B = In.take(1, "opcode");
+    if (!B)
+      return B.takeError();
+    const OpcodeInfo *Info = lookupOpcode(uint8_t((*B)[0]));
+    if (!Info)
+      return decodeError(Off, "invalid pickle opcode 0x{0}",
+                         utohexstr(uint8_t((*B)[0]), true, 2));
+    if ((Info->Op == Opcode::Tuple || Info->Op == Opcode::List ||
+         Info->Op == Opcode::Dict || Info->Op == Opcode::Appends ||
+         Info->Op == Opcode::SetItems || Info->Op == Opcode::Inst ||
+         Info->Op == Opcode::Obj || Info->Op == Opcode::AddItems ||
+         Info->Op == Opcode::FrozenSet || Info->Op == Opcode::PopMark) &&
+        Indent)
+      --Indent;
+    OS << format("%8llu: ", (unsigned long long)Off);
+    uint8_t Byte = uint8_t((*B)[0]);
+    if (Byte >= 0x20 && Byte < 0x7f && Byte != '\\')
+      OS << Byte << "    ";
+    else
+      OS << format("\\x%02x ", Byte);
+    OS.indent(Indent * 4) << Info->Name;
+    auto Arg = [&]() -> Error {
+      switch (Info->Arg) {
+      case ArgKind::None:
+        return Error::success();
+      case ArgKind::UInt8: {
+        auto V = In.readLE<uint8_t>(Info->Name);
+        if (!V)
+          return V.takeError();
+        OS << ' ' << unsigned(*V);
+        return Error::success();
+      }
+      case ArgKind::UInt16: {
+        auto V = In.readLE<uint16_t>(Info->Name);
+        if (!V)
+          return V.takeError();
+        OS << ' ' << *V;
+        return Error::success();
+      }
+      case ArgKind::Int32: {
+        auto V = In.readLE<int32_t>(Info->Name);
+        if (!V)
+          return V.takeError();
+        OS << ' ' << *V;
+        return Error::success();
+      }
+      case ArgKind::UInt32: {
+        auto V = In.readLE<uint32_t>(Info->Name);
+        if (!V)
+          return V.takeError();
+        OS << ' ' << *V;
+        return Error::success();
+      }
+      case ArgKind::UInt64: {
+        auto V = In.readLE<uint64_t>(Info->Name);
+        if (!V)
+          return V.takeError();
+        OS << ' ' << *V;
+        return Error::success();
+      }
+      case ArgKind::Long1:
+      case ArgKind::Long4: {
+        uint64_t N;
+        if (Info->Arg == ArgKind::Long1) {
+          auto V = In.readLE<uint8_t>(Info->Name);
+          if (!V)
+            return V.takeError();
+          N = *V;
+        } else {
+          auto V = In.readLE<int32_t>(Info->Name);
+          if (!V)
+            return V.takeError();
+          if (*V < 0)
+            return decodeError(Off, "LONG4 with negative length");
+          N = *V;
+        }
+        auto S = In.take(N, Info->Name);
+        if (!S)
+          return S.takeError();
+        Checkpoint Tmp;
+        Value *V = makeIntFromLE(Tmp, *S);
+        if (auto *I = dyn_cast<IntValue>(V))
+          OS << ' ' << I->getValue();
+        else
+          OS << ' ' << toString(cast<BigIntValue>(V)->getValue(), 10, true);
+        return Error::success();
+      }
+      case ArgKind::String1:
+      case ArgKind::String4:
+      case ArgKind::String4Signed:
+      case ArgKind::String8: {
+        uint64_t N;
+        if (Info->Arg == ArgKind::String1) {
+          auto V = In.readLE<uint8_t>(Info->Name);
+          if (!V)
+            return V.takeError();
+          N = *V;
+        } else if (Info->Arg == ArgKind::String8) {
+          auto V = In.readLE<uint64_t>(Info->Name);
+          if (!V)
+            return V.takeError();
+          N = *V;
+        } else {
+          auto V = In.readLE<int32_t>(Info->Name);
+          if (!V)
+            return V.takeError();
+          N = uint32_t(*V);
+        }
+        auto S = In.take(N, Info->Name);
+        if (!S)
+          return S.takeError();
+        OS << " '";
+        OS.write_escaped(S->take_front(200));
+        OS << (S->size() > 200 ? "'..." : "'");
+        return Error::success();
+      }
+      case ArgKind::Float8BE: {
+        auto S = In.take(8, Info->Name);
+        if (!S)
+          return S.takeError();
+        uint64_t U =
+            support::endian::read<uint64_t, llvm::endianness::big>(S->data());
+        double D;
+        std::memcpy(&D, &U, sizeof(D));
+        OS << ' ' << format("%.17g", D);
+        return Error::success();
+      }
+      case ArgKind::TwoLines: {
+        auto A = In.line(Info->Name);
+        if (!A)
+          return A.takeError();
+        auto N = In.line(Info->Name);
+        if (!N)
+          return N.takeError();
+        OS << " '" << *A << ' ' << *N << "'";
+        return Error::success();
+      }
+      default: {
+        auto L = In.line(Info->Name);
+        if (!L)
+          return L.takeError();
+        OS << ' ';
+        OS.write_escaped(*L);
+        return Error::success();
+      }
+      }
+    };
+    if (Error E = Arg())
+      return E;
+    OS << '\n';
+    if (Info->Op == Opcode::Mark)
+      ++Indent;
+    if (Info->Op == Opcode::Stop) {
+      if (EndOut)
+        *EndOut = In.tell();
+      return Error::success();
+    }
+  }
+}

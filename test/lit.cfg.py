@@ -1,0 +1,41 @@
+# -*- Python -*-
+# lit configuration for ckpt-migrate.
+import os
+import subprocess
+
+import lit.formats
+import lit.util
+
+config.name = "ckpt-migrate"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".test", ".ckir"]
+config.excludes = ["Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.ckpt_obj_root, "test")
+
+# Tools first: ours, then LLVM 19's FileCheck/not/count/split-file.
+path = os.pathsep.join([config.ckpt_tools_dir, config.llvm_tools_dir,
+                        config.environment.get("PATH", os.environ.get("PATH", ""))])
+config.environment["PATH"] = path
+config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
+
+inputs = os.path.join(config.test_source_root, "Inputs")
+config.substitutions.append(("%inputs", inputs))
+config.substitutions.append(("%python", config.python_torch))
+config.substitutions.append(("%gen", "%s %s" % (config.python_torch, os.path.join(inputs, "gen_fixtures.py"))))
+config.substitutions.append(("%torchdesc", "%s %s" % (config.python_torch, os.path.join(inputs, "torch_describe.py"))))
+config.substitutions.append(("%corpus", config.corpus_dir))
+
+# Features: torch (the real consumer), corpus (../shared/corpus present).
+def _has_torch():
+    try:
+        out = subprocess.run([config.python_torch, "-c", "import torch, xxhash"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        return out.returncode == 0
+    except Exception:
+        return False
+
+if _has_torch():
+    config.available_features.add("torch")
+if os.path.isdir(config.corpus_dir) and os.path.exists(os.path.join(config.corpus_dir, "MANIFEST.tsv")):
+    config.available_features.add("corpus")

@@ -1,0 +1,220 @@
+//===- ckpt-migrate.cpp - The ckpt-migrate driver -------------------------===//
+//
+// Part of ckpt-migrate. Reads a PyTorch checkpoint without executing it,
+// prints it as textual IR or summaries, and (with later components) runs
+// migration pipelines and writes it back for a target PyTorch release.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ckpt/Container/Archive.h"
+#include "ckpt/Container/Container.h"
+#include "ckpt/IR/Printer.h"
+#include "ckpt/Pickle/Unpickler.h"
+#include "ckpt/Reader/Reader.h"
+#include "ckpt/Support/Error.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using namespace ckpt;
+
+static cl::OptionCategory Category("ckpt-migrate options");
+
+static cl::opt<std::string> InputFilename(cl::Positional,
+                                          cl::desc("<input checkpoint>"),
+                                          cl::Required, cl::cat(Category));
+
+static cl::opt<std::string> OutputFilename("o", cl::desc("Output file"),
+                                           cl::value_desc("filename"),
+                                           cl::init("-"), cl::cat(Category));
+
+static cl::opt<bool> PrintIR("S", cl::desc("Print the checkpoint as textual IR"),
+                             cl::cat(Category));
+
+static cl::opt<bool>
+    InlineData("inline-data",
+               cl::desc("With -S, print storage bytes inline as hex instead "
+                        "of a checksum"),
+               cl::cat(Category));
+
+static cl::opt<bool> Summary("summary",
+                             cl::desc("Print a summary of the checkpoint"),
+                             cl::cat(Category));
+
+static cl::opt<bool>
+    ListTensors("tensors",
+                cl::desc("List every tensor reachable from the root, one per "
+                         "line"),
+                cl::cat(Category));
+
+static cl::opt<bool>
+    ListRecords("list-records",
+                cl::desc("List the container's records or members"),
+                cl::cat(Category));
+
+static cl::opt<bool>
+    DumpPickle("dump-pickle",
+               cl::desc("Disassemble the checkpoint's pickles (like "
+                        "pickletools)"),
+               cl::cat(Category));
+
+static cl::opt<bool> NoLower("no-lower",
+                             cl::desc("Keep torch objects as generic pickle "
+                                      "nodes (do not lower to typed IR)"),
+                             cl::cat(Category));
+
+static StringRef ToolName;
+
+/// Reports \p E as `ckpt-migrate: error: FILE: offset N: message`.
+static void reportError(StringRef File, Error E) {
+  handleAllErrors(std::move(E), [&](const ErrorInfoBase &EI) {
+    WithColor::error(errs(), ToolName) << File << ": ";
+    EI.log(errs());
+    errs() << '\n';
+  });
+}
+
+/// Disassembles every pickle of the file: all five of a legacy stream, the
+/// data.pkl of a zip, the members of a tar.
+static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
+  auto Kind = identifyContainer(Buf);
+  if (!Kind)
+    return Kind.takeError();
+  StringRef Bytes = Buf.getBuffer();
+  switch (*Kind) {
+  case ContainerKind::Legacy: {
+    static const char *Names[] = {"magic number", "protocol version",
+                                  "sys_info", "object", "storage keys"};
+    uint64_t Pos = 0;
+    for (const char *Name : Names) {
+      OS << "; pickle: " << Name << '\n';
+      uint64_t End;
+      if (Error E = pickle::disassemble(OS, Bytes.substr(Pos), Pos, &End))
+        return E;
+      Pos += End;
+    }
+    OS << "; storage records start at offset " << Pos << '\n';
+    return Error::success();
+  }
+  case ContainerKind::Zip: {
+    auto Zip = ZipArchive::create(Buf);
+    if (!Zip)
+      return Zip.takeError();
+    for (const ArchiveMember &M : Zip->members()) {
+      if (!StringRef(M.Name).ends_with(".pkl"))
+        continue;
+      OS << "; pickle: " << M.Name << '\n';
+      if (Error E = pickle::disassemble(OS, Zip->getData(M), M.DataOffset))
+        return E;
+    }
+    return Error::success();
+  }
+  case ContainerKind::Tar: {
+    auto Tar = TarArchive::create(Buf);
+    if (!Tar)
+      return Tar.takeError();
+    for (StringRef Name : {"sys_info", "pickle"}) {
+      const ArchiveMember *M = Tar->find(Name);
+      if (!M)
+        continue;
+      OS << "; pickle: " << Name << '\n';
+      if (Error E = pickle::disassemble(OS, Tar->getData(*M), M->DataOffset))
+        return E;
+    }
+    return Error::success();
+  }
+  case ContainerKind::Pickle:
+    return pickle::disassemble(OS, Bytes, 0);
+  }
+  return Error::success();
+}
+
+int main(int argc, char **argv) {
+  InitLLVM X(argc, argv);
+  ToolName = sys::path::filename(argv[0]);
+  cl::HideUnrelatedOptions(Category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "ckpt-migrate: read, migrate and write PyTorch checkpoints without "
+      "Python\n");
+
+  // Never write over the input: resolve both names to real paths first.
+  if (OutputFilename != "-" && InputFilename != "-") {
+    sys::fs::UniqueID InID, OutID;
+    if (!sys::fs::getUniqueID(InputFilename, InID) &&
+        !sys::fs::getUniqueID(OutputFilename, OutID) && InID == OutID) {
+      WithColor::error(errs(), ToolName)
+          << OutputFilename << ": output file is the input file\n";
+      return 1;
+    }
+  }
+
+  bool WantsText = PrintIR || Summary || ListTensors || ListRecords ||
+                   DumpPickle;
+  if (!WantsText) {
+    WithColor::error(errs(), ToolName)
+        << "nothing to do: writing checkpoints is not available yet; use -S, "
+           "-summary, -tensors, -list-records or -dump-pickle\n";
+    return 1;
+  }
+
+  auto Buf = MemoryBuffer::getFileOrSTDIN(InputFilename, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!Buf) {
+    WithColor::error(errs(), ToolName)
+        << InputFilename << ": " << Buf.getError().message() << '\n';
+    return 1;
+  }
+
+  // Text goes to a buffer first so that a failure leaves no partial output.
+  std::string Text;
+  raw_string_ostream OS(Text);
+  if (ListRecords || DumpPickle) {
+    MemoryBufferRef Ref = (*Buf)->getMemBufferRef();
+    if (ListRecords)
+      if (Error E = printContainerListing(OS, Ref)) {
+        reportError(InputFilename, std::move(E));
+        return 1;
+      }
+    if (DumpPickle)
+      if (Error E = dumpPickles(OS, Ref)) {
+        reportError(InputFilename, std::move(E));
+        return 1;
+      }
+  }
+  if (PrintIR || Summary || ListTensors) {
+    ReaderOptions RO;
+    RO.Lower = !NoLower;
+    auto C = readCheckpoint(std::move(*Buf), RO);
+    if (!C) {
+      reportError(InputFilename, C.takeError());
+      return 1;
+    }
+    if (Summary)
+      printSummary(OS, **C);
+    if (ListTensors)
+      printTensorListing(OS, **C);
+    if (PrintIR) {
+      PrintOptions PO;
+      PO.InlineData = InlineData;
+      printCheckpoint(OS, **C, PO);
+    }
+  }
+
+  std::error_code EC;
+  ToolOutputFile Out(OutputFilename, EC, sys::fs::OF_None);
+  if (EC) {
+    WithColor::error(errs(), ToolName)
+        << OutputFilename << ": " << EC.message() << '\n';
+    return 1;
+  }
+  Out.os() << OS.str();
+  Out.keep();
+  return 0;
+}
