@@ -460,6 +460,8 @@ void IRPrinter::printStorageDecl(const StorageValue *S) {
     } else {
       OS << " xxh3 " << format_hex(checksumBytes(S->getData()), 18);
     }
+  } else if (S->getKnownChecksum()) {
+    OS << " xxh3 " << format_hex(*S->getKnownChecksum(), 18);
   }
   OS << '\n';
 }

@@ -437,6 +437,11 @@ public:
   bool hasData() const { return Data.data() != nullptr; }
   /// Absolute offset of the bytes in the input file, when they come from it.
   std::optional<uint64_t> getFileOffset() const { return FileOffset; }
+
+  /// A storage parsed from text that gave only a checksum of its bytes
+  /// (`xxh3 0x...`): it prints back the same but cannot be written.
+  std::optional<uint64_t> getKnownChecksum() const { return KnownChecksum; }
+  void setKnownChecksum(uint64_t C) { KnownChecksum = C; }
   void setData(llvm::StringRef D, std::optional<uint64_t> Offset) {
     Data = D;
     FileOffset = Offset;
@@ -461,6 +466,7 @@ private:
   std::string Key;
   llvm::StringRef Data;
   std::optional<uint64_t> FileOffset;
+  std::optional<uint64_t> KnownChecksum;
   StorageValue *ViewRoot = nullptr;
   uint64_t ViewOffset = 0;
 };
