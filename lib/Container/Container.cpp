@@ -151,18 +151,18 @@ bool isHtml(StringRef Data) {
 
 /// How an opcode's argument is encoded.
 enum class ArgKind {
-  None,      ///< No argument.
-  Fixed1,    ///< 1 byte.
-  Fixed2,    ///< 2 bytes.
-  Fixed4,    ///< 4 bytes.
-  Fixed8,    ///< 8 bytes.
-  Len1,      ///< 1-byte length, then that many bytes.
-  Len4,      ///< 4-byte little-endian length, then that many bytes.
-  IntLine,   ///< Decimal integer, optional 'L', newline.
-  FloatLine, ///< Python float repr, newline.
+  None,       ///< No argument.
+  Fixed1,     ///< 1 byte.
+  Fixed2,     ///< 2 bytes.
+  Fixed4,     ///< 4 bytes.
+  Fixed8,     ///< 8 bytes.
+  Len1,       ///< 1-byte length, then that many bytes.
+  Len4,       ///< 4-byte little-endian length, then that many bytes.
+  IntLine,    ///< Decimal integer, optional 'L', newline.
+  FloatLine,  ///< Python float repr, newline.
   QuotedLine, ///< Python string literal in quotes, newline.
-  TextLine,  ///< Printable text (raw-unicode-escape), newline.
-  TwoNames,  ///< "module\nname\n" (GLOBAL, INST).
+  TextLine,   ///< Printable text (raw-unicode-escape), newline.
+  TwoNames,   ///< "module\nname\n" (GLOBAL, INST).
 };
 
 /// What an opcode does to the stack.
@@ -241,8 +241,7 @@ template <typename Pred>
 std::optional<size_t> scanLine(StringRef Data, size_t Pos, Pred Accept) {
   // Arguments of real pickles are short; a long "line" is text.
   constexpr size_t MaxLine = 4096;
-  for (size_t I = Pos, E = std::min(Data.size(), Pos + MaxLine); I != E;
-       ++I) {
+  for (size_t I = Pos, E = std::min(Data.size(), Pos + MaxLine); I != E; ++I) {
     if (Data[I] == '\n')
       return I == Pos ? std::nullopt : std::optional<size_t>(I + 1);
     if (!Accept(Data[I]))
@@ -321,9 +320,7 @@ std::optional<size_t> skipArgument(StringRef Data, size_t Pos, ArgKind Arg) {
       return isPrint(C) || C == '\t' || uint8_t(C) >= 0x80;
     });
   case ArgKind::TwoNames: {
-    auto IsNameChar = [](char C) {
-      return isAlnum(C) || C == '_' || C == '.';
-    };
+    auto IsNameChar = [](char C) { return isAlnum(C) || C == '_' || C == '.'; };
     std::optional<size_t> Mid = scanLine(Data, Pos, IsNameChar);
     if (!Mid || *Mid == Data.size())
       return Mid;
@@ -404,9 +401,9 @@ bool isPlausibleUnversionedPickle(StringRef Data) {
   for (unsigned N = 0; N != MaxOpcodes; ++N) {
     if (Pos >= Data.size())
       return true; // Truncated: let the pickle reader say so.
-    const OpcodeInfo *Info = find_if(Protocol01Opcodes, [&](const OpcodeInfo &I) {
-      return I.Op == Data[Pos];
-    });
+    const OpcodeInfo *Info =
+        find_if(Protocol01Opcodes,
+                [&](const OpcodeInfo &I) { return I.Op == Data[Pos]; });
     if (Info == std::end(Protocol01Opcodes))
       return false;
     std::optional<size_t> Next = skipArgument(Data, Pos + 1, Info->Arg);

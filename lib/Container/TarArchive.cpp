@@ -34,6 +34,10 @@ constexpr Field SizeField = {124, 12};
 constexpr Field ChecksumField = {148, 8};
 constexpr unsigned TypeFlagOffset = 156;
 constexpr Field MagicField = {257, 8}; // Magic and version.
+/// POSIX ustar magic and version; GNU tar writes "ustar  \0" instead.
+constexpr char PosixMagicBytes[] = "ustar\0"
+                                   "00";
+const StringRef PosixMagic(PosixMagicBytes, sizeof(PosixMagicBytes) - 1);
 constexpr Field PrefixField = {345, 155};
 
 StringRef getField(StringRef Header, Field F) {
@@ -64,12 +68,14 @@ Expected<uint64_t> parseNumber(StringRef Text, uint64_t Offset,
     }
     return V;
   }
-  StringRef Digits = Text.take_until([](char C) { return C == '\0'; }).trim(' ');
+  StringRef Digits =
+      Text.take_until([](char C) { return C == '\0'; }).trim(' ');
   uint64_t V = 0;
   for (char C : Digits) {
     if (C < '0' || C > '7')
-      return decodeError(Offset, "expected an octal {0} in tar header, found "
-                                 "'{1}'",
+      return decodeError(Offset,
+                         "expected an octal {0} in tar header, found "
+                         "'{1}'",
                          What, Digits);
     if (V >> 61)
       return decodeError(Offset, "{0} in tar header exceeds 64 bits", What);
@@ -123,8 +129,9 @@ Error parsePaxRecords(StringRef Data, uint64_t Offset, PendingHeader &P) {
     StringRef Rest = Data.drop_front(Pos);
     size_t Space = Rest.find(' ');
     uint64_t Len = 0;
-    if (Space == StringRef::npos || Rest.take_front(Space).getAsInteger(10, Len) ||
-        Len <= Space + 1 || Len > Rest.size())
+    if (Space == StringRef::npos ||
+        Rest.take_front(Space).getAsInteger(10, Len) || Len <= Space + 1 ||
+        Len > Rest.size())
       return decodeError(Offset + Pos,
                          "malformed pax extended header record: expected "
                          "'<length> <key>=<value>\\n' within the header");
@@ -184,8 +191,8 @@ Expected<TarArchive> TarArchive::create(MemoryBufferRef Buf) {
       return E;
     SawHeader = true;
 
-    Expected<uint64_t> SizeOrErr = parseNumber(
-        getField(Header, SizeField), Off + SizeField.Offset, "size");
+    Expected<uint64_t> SizeOrErr = parseNumber(getField(Header, SizeField),
+                                               Off + SizeField.Offset, "size");
     if (!SizeOrErr)
       return SizeOrErr.takeError();
     uint64_t Size = *SizeOrErr;
@@ -206,8 +213,7 @@ Expected<TarArchive> TarArchive::create(MemoryBufferRef Buf) {
     } else {
       // The ustar prefix field; GNU tar ("ustar  \0") stores times there.
       StringRef Prefix = getStringField(Header, PrefixField);
-      if (getField(Header, MagicField) == StringRef("ustar\0" "00", 8) &&
-          !Prefix.empty())
+      if (getField(Header, MagicField) == PosixMagic && !Prefix.empty())
         FullName = (Prefix + "/" + Name).str();
       else
         FullName = Name.str();

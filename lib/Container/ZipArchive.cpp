@@ -9,7 +9,9 @@
 // records), so the reader accepts exactly that and refuses the rest with a
 // DecodeError naming the offset.
 //
-// Layout, back to front (APPNOTE.TXT 6.3.x, sections 4.3.6-4.3.16):
+// Layout (APPNOTE.TXT 6.3.x, sections 4.3.6-4.3.16); the reader starts from
+// the end record and works back to the central directory, then visits each
+// entry's local header:
 //
 //   [local header 30 B | name | extra | data | data descriptor]*
 //   [central directory header 46 B | name | extra | comment]*
@@ -24,7 +26,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/DataExtractor.h"
-#include "llvm/Support/Format.h"
+#include "llvm/Support/Endian.h"
 #include <numeric>
 
 using namespace llvm;
@@ -33,11 +35,11 @@ namespace ckpt {
 
 namespace {
 
-constexpr uint32_t LocalHeaderSig = 0x04034b50;     // PK\3\4
-constexpr uint32_t CentralHeaderSig = 0x02014b50;   // PK\1\2
-constexpr uint32_t EndOfCDSig = 0x06054b50;         // PK\5\6
-constexpr uint32_t Zip64EndOfCDSig = 0x06064b50;    // PK\6\6
-constexpr uint32_t Zip64LocatorSig = 0x07064b50;    // PK\6\7
+constexpr uint32_t LocalHeaderSig = 0x04034b50;   // PK\3\4
+constexpr uint32_t CentralHeaderSig = 0x02014b50; // PK\1\2
+constexpr uint32_t EndOfCDSig = 0x06054b50;       // PK\5\6
+constexpr uint32_t Zip64EndOfCDSig = 0x06064b50;  // PK\6\6
+constexpr uint32_t Zip64LocatorSig = 0x07064b50;  // PK\6\7
 constexpr uint16_t Zip64ExtraId = 0x0001;
 
 constexpr uint64_t LocalHeaderSize = 30;
@@ -51,6 +53,13 @@ constexpr uint64_t MaxCommentSize = 0xffff;
 /// Whether [Offset, Offset + Size) lies within [0, Limit), without overflow.
 bool fitsIn(uint64_t Offset, uint64_t Size, uint64_t Limit) {
   return Offset <= Limit && Size <= Limit - Offset;
+}
+
+/// Whether the 4 bytes at \p Offset are the signature \p Sig.
+bool hasSignature(StringRef Data, uint64_t Offset, uint32_t Sig) {
+  if (!fitsIn(Offset, 4, Data.size()))
+    return false;
+  return support::endian::read32le(Data.data() + Offset) == Sig;
 }
 
 /// Formats a 4-byte signature as it appears in the file ("50 4b 01 02").
@@ -90,7 +99,6 @@ public:
   uint32_t u32() { return DE.getU32(C); }
   uint64_t u64() { return DE.getU64(C); }
   void skip(uint64_t N) { DE.skip(C, N); }
-  uint64_t tell() const { return C.tell(); }
 
   /// Reports any out-of-bounds read as a DecodeError about \p What.
   Error finish(const Twine &What) {
@@ -124,11 +132,11 @@ Expected<uint64_t> findEndOfCD(StringRef Data) {
                        "truncated zip archive: {0} bytes cannot hold an end of "
                        "central directory record (22 bytes)",
                        Size);
-  uint64_t Lowest =
-      Size - EndOfCDSize > MaxCommentSize ? Size - EndOfCDSize - MaxCommentSize
-                                          : 0;
+  uint64_t Lowest = Size - EndOfCDSize > MaxCommentSize
+                        ? Size - EndOfCDSize - MaxCommentSize
+                        : 0;
   for (uint64_t Off = Size - EndOfCDSize + 1; Off-- > Lowest;) {
-    if (Data.substr(Off, 4) != StringRef("PK\x05\x06", 4))
+    if (!hasSignature(Data, Off, EndOfCDSig))
       continue;
     // Skip signature bytes that happen to occur inside a comment: a real
     // record's comment ends at or before the end of the file.
@@ -166,12 +174,13 @@ Expected<CentralDirectory> readEndRecords(StringRef Data, uint64_t EndOff) {
 
   bool HasLocator =
       EndOff >= Zip64LocatorSize &&
-      Data.substr(EndOff - Zip64LocatorSize, 4) == StringRef("PK\x06\x07", 4);
+      hasSignature(Data, EndOff - Zip64LocatorSize, Zip64LocatorSig);
   if (!HasLocator) {
     if (Disk != 0 || CDDisk != 0 || DiskEntries != TotalEntries)
-      return decodeError(EndOff, "multi-disk (split) zip archives are not "
-                                 "supported (disk {0}, central directory on "
-                                 "disk {1})",
+      return decodeError(EndOff,
+                         "multi-disk (split) zip archives are not "
+                         "supported (disk {0}, central directory on "
+                         "disk {1})",
                          Disk, CDDisk);
     if (TotalEntries == 0xffff || CDSize == 0xffffffff ||
         CDOffset == 0xffffffff)
@@ -200,7 +209,7 @@ Expected<CentralDirectory> readEndRecords(StringRef Data, uint64_t EndOff) {
                           "zip64 end of central directory record",
                           "the zip64 locator at offset " + Twine(LocOff)))
     return E;
-  if (Data.substr(Zip64Off, 4) != StringRef("PK\x06\x06", 4))
+  if (!hasSignature(Data, Zip64Off, Zip64EndOfCDSig))
     return decodeError(Zip64Off,
                        "expected zip64 end of central directory record "
                        "signature 50 4b 06 06 (named by the locator at offset "
@@ -259,19 +268,18 @@ Error applyZip64Extra(CentralEntry &E, StringRef Data, uint64_t ExtraOff,
   bool NeedOffset = E.HeaderOffset == 0xffffffff;
   uint64_t End = ExtraOff + ExtraLen;
   for (uint64_t Off = ExtraOff; Off < End;) {
-    if (Error Err = checkFits(Off, 4, End, "extra field header",
-                              "the end of the extra fields at offset " +
-                                  Twine(End)))
+    if (Error Err =
+            checkFits(Off, 4, End, "extra field header",
+                      "the end of the extra fields at offset " + Twine(End)))
       return Err;
     RecordReader R(Data, Off);
     uint16_t Id = R.u16();
     uint16_t Len = R.u16();
     if (Error Err = R.finish("extra field header"))
       return Err;
-    if (Error Err = checkFits(Off + 4, Len, End,
-                              "extra field 0x" + Twine::utohexstr(Id),
-                              "the end of the extra fields at offset " +
-                                  Twine(End)))
+    if (Error Err = checkFits(
+            Off + 4, Len, End, "extra field 0x" + Twine::utohexstr(Id),
+            "the end of the extra fields at offset " + Twine(End)))
       return Err;
     if (Id == Zip64ExtraId) {
       uint64_t Needed = 8 * (NeedSize + NeedCompressed + NeedOffset);
@@ -310,7 +318,7 @@ Expected<CentralEntry> readCentralEntry(StringRef Data, uint64_t &Off,
   if (Error E = checkFits(Off, CentralHeaderSize, CDEnd,
                           "central directory entry #" + Twine(Index), Limit))
     return E;
-  if (Data.substr(Off, 4) != StringRef("PK\x01\x02", 4))
+  if (!hasSignature(Data, Off, CentralHeaderSig))
     return decodeError(Off,
                        "expected central directory entry #{0} signature "
                        "50 4b 01 02, found {1}",
@@ -338,7 +346,8 @@ Expected<CentralEntry> readCentralEntry(StringRef Data, uint64_t &Off,
   if (Error Err =
           checkFits(VarOff, uint64_t(NameLen) + ExtraLen + CommentLen, CDEnd,
                     "name, extra field and comment of central directory "
-                    "entry #" + Twine(Index),
+                    "entry #" +
+                        Twine(Index),
                     Limit))
     return Err;
   E.Name = Data.substr(VarOff, NameLen);
@@ -367,7 +376,7 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
   if (Error Err = checkFits(H, LocalHeaderSize, CDOffset,
                             "local header of entry '" + E.Name + "'", Limit))
     return Err;
-  if (Data.substr(H, 4) != StringRef("PK\x03\x04", 4))
+  if (!hasSignature(Data, H, LocalHeaderSig))
     return decodeError(H,
                        "expected local header signature 50 4b 03 04 for "
                        "entry '{0}', found {1}",
@@ -389,12 +398,10 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
                        "0x{4})",
                        E.Name, Method, E.Method, utohexstr(Flags),
                        utohexstr(E.Flags));
-  if (Error Err = checkFits(H + LocalHeaderSize,
-                            uint64_t(NameLen) + ExtraLen,
-                            CDOffset,
-                            "name and extra field of local header of entry '" +
-                                E.Name + "'",
-                            Limit))
+  if (Error Err = checkFits(
+          H + LocalHeaderSize, uint64_t(NameLen) + ExtraLen, CDOffset,
+          "name and extra field of local header of entry '" + E.Name + "'",
+          Limit))
     return Err;
   StringRef LocalName = Data.substr(H + LocalHeaderSize, NameLen);
   if (LocalName != E.Name)
@@ -478,8 +485,8 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf) {
     auto [It, Inserted] = SeenAt.try_emplace(E->Name, E->EntryOffset);
     if (!Inserted)
       return decodeError(E->EntryOffset,
-                         "duplicate entry '{0}' (first at offset {1})",
-                         E->Name, It->second);
+                         "duplicate entry '{0}' (first at offset {1})", E->Name,
+                         It->second);
     Entries.push_back(*E);
   }
   if (Off != CDEnd)

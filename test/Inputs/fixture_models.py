@@ -59,3 +59,38 @@ class TiedLM(nn.Module):
 
     def forward(self, idx):
         return self.decoder(self.proj(self.embed(idx)))
+
+
+class SeqNet(nn.Module):
+    """Embedding + LSTM: a whole pickled RNN keeps `_flat_weights`, a list of
+    the same Parameter objects that `_parameters` holds."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(5, 3)
+        self.lstm = nn.LSTM(3, 2, num_layers=1)
+        self.head = nn.Linear(2, 1)
+
+    def forward(self, idx):
+        out, _ = self.lstm(self.embed(idx))
+        return self.head(out)
+
+
+class TaggedTensor(torch.Tensor):
+    """A torch.Tensor subclass: pickled via torch._tensor._rebuild_from_type_v2
+    with the instance __dict__ as state (a REDUCE argument)."""
+
+
+class AttrDict(dict):
+    """dict subclass with instance attributes (SETITEMS, then BUILD)."""
+
+
+class TensorList(list):
+    """list subclass with instance attributes (APPENDS, then BUILD)."""
+
+
+class Holder:
+    """Plain object; its __dict__ is pickled as BUILD state."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)

@@ -248,6 +248,60 @@ def case_noncontig():
     }
 
 
+def case_payload_p4():
+    return case_payload()
+
+
+def case_payload_p5():
+    return case_payload()
+
+
+def case_containers():
+    """Container kinds beyond dict/list/tuple, and attribute-bearing ones."""
+    _seed(13)
+    a = torch.arange(4, dtype=torch.float32)
+    b = torch.ones(2, 2, dtype=torch.float64)
+    c = torch.tensor([7, 8, 9], dtype=torch.int64)
+    dd = collections.defaultdict(list)
+    dd["x"].append(a)
+    dd["y"].append(b)
+    ad = fixture_models.AttrDict(k=a)
+    ad.meta = b                      # BUILD state after SETITEMS
+    tl = fixture_models.TensorList([c, a])
+    tl.note = "list attrs"
+    tl.extra = c
+    od = collections.OrderedDict([("w", b)])
+    od.extra = a                     # like state_dict._metadata, but a tensor
+    shared = [c]
+    holder = fixture_models.Holder(t=a, inner=fixture_models.Holder(u=b, same=shared))
+    return {
+        "defaultdict": dd,
+        "attrdict": ad,
+        "tensorlist": tl,
+        "od_attr": od,
+        "tuple_rep": (shared, shared, c),    # same list twice: second skipped
+        "holder": holder,
+        "holders": [holder, holder],         # same object again: skipped
+        "empty_dict": {},
+        "empty_list": [],
+        "empty_tuple": (),
+        "last": b,
+    }
+
+
+def case_tensor_subclass():
+    _seed(14)
+    t = torch.arange(6, dtype=torch.float32).view(2, 3).as_subclass(fixture_models.TaggedTensor)
+    t.tag = "tagged"
+    t.aux = torch.tensor([1.0, 2.0])     # only inside the REDUCE arguments: no line
+    return {"sub": t, "plain": torch.zeros(2)}
+
+
+def case_whole_lstm():
+    _seed(15)
+    return fixture_models.SeqNet()
+
+
 CASES = collections.OrderedDict([
     ("sd_bn", case_sd_bn),
     ("train_adam", case_train_adam),
@@ -262,9 +316,19 @@ CASES = collections.OrderedDict([
     ("payload", case_payload),
     ("proto4", case_proto4),
     ("noncontig", case_noncontig),
+    # Extra cases beyond the original list.
+    ("payload_p4", case_payload_p4),
+    ("payload_p5", case_payload_p5),
+    ("containers", case_containers),
+    ("tensor_subclass", case_tensor_subclass),
+    ("whole_lstm", case_whole_lstm),
 ])
 
-SAVE_KW = {"proto4": {"pickle_protocol": 4}}
+SAVE_KW = {
+    "proto4": {"pickle_protocol": 4},
+    "payload_p4": {"pickle_protocol": 4},
+    "payload_p5": {"pickle_protocol": 5},
+}
 
 
 def generate(outdir, name):

@@ -197,7 +197,12 @@ class Describer:
             raise RuntimeError("%s: unsupported tensor layout %s" % (path, t.layout))
         if t.device.type != "cpu":
             raise RuntimeError("%s: tensor on device %s" % (path, t.device))
-        us = t._storage()  # UntypedStorage of the StorageImpl
+        # Plain-Tensor alias (same StorageImpl): Tensor subclasses route
+        # _storage() through __torch_function__ and get a TypedStorage back.
+        plain = t if type(t) in (torch.Tensor, torch.nn.Parameter) else t.as_subclass(torch.Tensor)
+        us = plain._storage()  # UntypedStorage of the StorageImpl
+        if isinstance(us, torch.storage.TypedStorage):
+            us = us._storage
         key = us._cdata
         n = self.storage_ids.get(key)
         if n is None:

@@ -12,6 +12,8 @@
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Writer/Writer.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -63,6 +65,17 @@ static cl::opt<bool>
                cl::desc("Disassemble the checkpoint's pickles (like "
                         "pickletools)"),
                cl::cat(Category));
+
+enum class OutputFormat { Same, Legacy, Zip };
+static cl::opt<OutputFormat> Format(
+    "format", cl::desc("Container of the written checkpoint"),
+    cl::values(clEnumValN(OutputFormat::Same, "same",
+                          "the input's (tar and bare pickles become legacy)"),
+               clEnumValN(OutputFormat::Legacy, "legacy",
+                          "legacy magic-number stream (read by 0.1.10+)"),
+               clEnumValN(OutputFormat::Zip, "zip",
+                          "zip archive (read by 1.6+; 1.4+ for version 2)")),
+    cl::init(OutputFormat::Same), cl::cat(Category));
 
 static cl::opt<bool> NoLower("no-lower",
                              cl::desc("Keep torch objects as generic pickle "
@@ -157,10 +170,11 @@ int main(int argc, char **argv) {
 
   bool WantsText = PrintIR || Summary || ListTensors || ListRecords ||
                    DumpPickle;
-  if (!WantsText) {
+  if (!WantsText && OutputFilename == "-" &&
+      sys::Process::StandardOutIsDisplayed()) {
     WithColor::error(errs(), ToolName)
-        << "nothing to do: writing checkpoints is not available yet; use -S, "
-           "-summary, -tensors, -list-records or -dump-pickle\n";
+        << "refusing to write a binary checkpoint to a terminal; use -o FILE "
+           "(or -S for text)\n";
     return 1;
   }
 
@@ -188,13 +202,25 @@ int main(int argc, char **argv) {
         return 1;
       }
   }
-  if (PrintIR || Summary || ListTensors) {
+  if (PrintIR || Summary || ListTensors || !WantsText) {
     ReaderOptions RO;
     RO.Lower = !NoLower;
     auto C = readCheckpoint(std::move(*Buf), RO);
     if (!C) {
       reportError(InputFilename, C.takeError());
       return 1;
+    }
+    if (!WantsText) {
+      Encoding Enc;
+      if (Format == OutputFormat::Legacy)
+        Enc.Container = ContainerKind::Legacy;
+      else if (Format == OutputFormat::Zip)
+        Enc.Container = ContainerKind::Zip;
+      if (Error E = writeCheckpointFile(**C, OutputFilename, Enc)) {
+        reportError(OutputFilename, std::move(E));
+        return 1;
+      }
+      return 0;
     }
     if (Summary)
       printSummary(OS, **C);

@@ -142,7 +142,7 @@ inline ZipImage buildZip(const std::vector<ZipEntrySpec> &Entries,
     appendLE(S, 0, 2); // Version needed.
     appendLE(S, E.Flags, 2);
     appendLE(S, E.Method, 2);
-    appendLE(S, 0, 4);  // Time, date.
+    appendLE(S, 0, 4); // Time, date.
     appendLE(S, 0, 4); // CRC, sizes: in the data descriptor.
     appendLE(S, 0, 4);
     appendLE(S, 0, 4);
@@ -292,7 +292,8 @@ inline void appendTarHeader(std::string &Tar, const TarHeaderSpec &H) {
   Put(136, "00000000000");
   B[156] = H.Type;
   Put(257, H.GnuMagic ? lit("ustar  \0")
-                      : lit("ustar\0" "00"));
+                      : lit("ustar\0"
+                            "00"));
   Put(265, "root");
   Put(297, "root");
   Put(345, llvm::StringRef(H.Prefix).take_front(155));

@@ -5,9 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ckpt/Container/Container.h"
 #include "ArchiveBuilders.h"
 #include "ckpt/Container/Archive.h"
-#include "ckpt/Container/Container.h"
 #include "llvm/Support/raw_ostream.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -47,8 +47,7 @@ TEST(ContainerKindTest, NamesRoundTrip) {
 
 TEST(IdentifyTest, Zip) {
   EXPECT_EQ(identify(buildZip(torchRecords("archive")).Bytes), "zip");
-  EXPECT_EQ(identify(lit("PK\x05\x06") + std::string(18, '\0')),
-            "zip");
+  EXPECT_EQ(identify(lit("PK\x05\x06") + std::string(18, '\0')), "zip");
 }
 
 TEST(IdentifyTest, TruncatedZipMagicIsStillZip) {
@@ -101,23 +100,25 @@ TEST(IdentifyTest, PickleWithProto) {
 TEST(IdentifyTest, PickleProtocol0) {
   // pickle.dumps(..., protocol=0) of a dict, an OrderedDict, a list, an int,
   // None and a tuple (Python 3), and a Python 2 str.
-  for (StringRef P : {"(dp0\nVa\np1\nI1\ns.",
-                      "ccollections\nOrderedDict\np0\n(tRp1\nVa\np2\n",
-                      "(lp0\nF1.5\naVx\np1\na.", "I7\n.", "N.", "I01\n.",
-                      "(I1\ntp0\n.", "Vstr\np0\n.", "(dp1\nS'a'\np2\nI1\ns.",
-                      "L12345678901234567890L\n."})
+  for (StringRef P :
+       {"(dp0\nVa\np1\nI1\ns.",
+        "ccollections\nOrderedDict\np0\n(tRp1\nVa\np2\n",
+        "(lp0\nF1.5\naVx\np1\na.", "I7\n.", "N.", "I01\n.", "(I1\ntp0\n.",
+        "Vstr\np0\n.", "(dp1\nS'a'\np2\nI1\ns.", "L12345678901234567890L\n."})
     EXPECT_EQ(identify(P), "pickle") << P.str();
 }
 
 TEST(IdentifyTest, PickleProtocol1) {
   for (const std::string &P :
-       {lit("}q\x00X\x01\x00\x00\x00" "aq\x01K\x01s."),
+       {lit("}q\x00X\x01\x00\x00\x00"
+            "aq\x01K\x01s."),
         lit("ccollections\nOrderedDict\nq\x00)Rq\x01."),
         lit("]q\x00(G?\xf8\x00\x00\x00\x00\x00\x00X\x01\x00\x00\x00"
-            "xq\x01" "e."),
-        lit("K\x07."), lit("(K\x01tq\x00."),
-        lit("X\x03\x00\x00\x00strq\x00."),
-        lit("U\x03" "abcq\x00.")})
+            "xq\x01"
+            "e."),
+        lit("K\x07."), lit("(K\x01tq\x00."), lit("X\x03\x00\x00\x00strq\x00."),
+        lit("U\x03"
+            "abcq\x00.")})
     EXPECT_EQ(identify(P), "pickle") << P;
 }
 
@@ -171,7 +172,8 @@ TEST(IdentifyTest, PreviewFormat) {
 }
 
 TEST(IdentifyTest, OtherModelFormats) {
-  std::string Json = R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  std::string Json =
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
   std::string Safetensors;
   appendLE(Safetensors, Json.size(), 8);
   Safetensors += Json + "abcd";
@@ -187,9 +189,11 @@ TEST(IdentifyTest, Unrecognised) {
             "'4e 6f 74 20' (not a PyTorch checkpoint)");
   for (StringRef Text :
        {"Internal Server Error", "hello", "{\"a\": 1}", "Sorry, no", "Key: v",
-        "Let's go", "Fine", "Xylophone", "cat /etc\n x",
-        "(c) 2020 someone", "\x7f" "ELF\x02\x01"})
-    EXPECT_THAT(identify(Text), HasSubstr("unrecognised file format")) << Text.str();
+        "Let's go", "Fine", "Xylophone", "cat /etc\n x", "(c) 2020 someone",
+        "\x7f"
+        "ELF\x02\x01"})
+    EXPECT_THAT(identify(Text), HasSubstr("unrecognised file format"))
+        << Text.str();
   // A DOS/PE executable: "MZ" reads as BININT2, then NUL is no opcode.
   EXPECT_THAT(identify(bytes({'M', 'Z', 0x90, 0x00, 0x03, 0x00})),
               HasSubstr("unrecognised file format"));
@@ -244,8 +248,8 @@ TEST(ListingTest, Tar) {
 }
 
 TEST(ListingTest, LegacyAndPicklePrintTheKindOnly) {
-  EXPECT_EQ(listing(bytes({0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46,
-                           0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e})),
+  EXPECT_EQ(listing(bytes({0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9,
+                           0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e})),
             "container: legacy\n");
   EXPECT_EQ(listing(bytes({0x80, 0x02, 'N', '.'})), "container: pickle\n");
 }

@@ -133,9 +133,8 @@ TEST(ZipArchiveTest, RootNamedArchive) {
 }
 
 TEST(ZipArchiveTest, OtherRootName) {
-  Expected<ZipArchive> Z =
-      ZipArchive::create(bufferRef(buildZip(torchRecords("resnet50-0676ba61"))
-                                       .Bytes));
+  Expected<ZipArchive> Z = ZipArchive::create(
+      bufferRef(buildZip(torchRecords("resnet50-0676ba61")).Bytes));
   ASSERT_TRUE(bool(Z)) << errorText(Z.takeError());
   EXPECT_EQ(Z->getRootName(), "resnet50-0676ba61");
   EXPECT_NE(Z->findRecord("data.pkl"), nullptr);
@@ -178,12 +177,14 @@ TEST(ZipArchiveTest, ArchiveComment) {
 
 TEST(ZipArchiveTest, TorchScript) {
   auto IsTorchScript = [](std::vector<ZipEntrySpec> Entries) {
-    Expected<ZipArchive> Z = ZipArchive::create(bufferRef(buildZip(Entries).Bytes));
+    Expected<ZipArchive> Z =
+        ZipArchive::create(bufferRef(buildZip(Entries).Bytes));
     EXPECT_TRUE(bool(Z));
     return Z && Z->isTorchScript();
   };
   EXPECT_TRUE(IsTorchScript({{"m/data.pkl", "."}, {"m/constants.pkl", "."}}));
-  EXPECT_TRUE(IsTorchScript({{"m/data.pkl", "."}, {"m/code/__torch__.py", ""}}));
+  EXPECT_TRUE(
+      IsTorchScript({{"m/data.pkl", "."}, {"m/code/__torch__.py", ""}}));
   EXPECT_TRUE(IsTorchScript({{"m/model.json", "{}"}}));
   EXPECT_FALSE(IsTorchScript(torchRecords("m")));
   // "code" must be a folder.
@@ -262,9 +263,9 @@ TEST(ZipArchiveTest, EmptyArchive) {
   std::string Empty = lit("PK\x05\x06") + std::string(18, '\0');
   EXPECT_EQ(zipFailure(Empty), "offset 0: zip archive has no entries");
   ZipImage Img = buildZip({});
-  EXPECT_EQ(zipFailure(Img.Bytes),
-            formatv("offset {0}: zip archive has no entries", Img.EndOffset)
-                .str());
+  EXPECT_EQ(
+      zipFailure(Img.Bytes),
+      formatv("offset {0}: zip archive has no entries", Img.EndOffset).str());
 }
 
 TEST(ZipArchiveTest, NoEndRecord) {

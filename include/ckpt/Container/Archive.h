@@ -30,7 +30,8 @@ struct ArchiveMember {
   uint64_t Size = 0;
   /// Zip only: CRC-32 recorded in the central directory.
   uint32_t CRC32 = 0;
-  /// Zip only: absolute offset of the local file header.
+  /// Absolute offset of the member's header (zip: local file header; tar:
+  /// the 512-byte header block).
   uint64_t HeaderOffset = 0;
 };
 
@@ -48,7 +49,10 @@ public:
   /// central directory, and each entry's local header. Fails with a
   /// DecodeError naming the offset for a truncated or inconsistent archive,
   /// for compressed or encrypted entries, duplicate names, entries outside
-  /// the root folder, and overlapping entries.
+  /// the root folder, and overlapping entries. A compressed entry in an
+  /// archive with TorchScript records is reported as a TorchScript archive
+  /// (torch.jit.save deflates its code/ records). CRC-32s are recorded, not
+  /// verified: that would read every byte of the file.
   static llvm::Expected<ZipArchive> create(llvm::MemoryBufferRef Buf);
 
   /// The root folder shared by every entry (e.g. "archive").
@@ -68,8 +72,8 @@ public:
   /// `model.json`) rather than a `torch.save` checkpoint.
   bool isTorchScript() const;
 
-  /// Offset of the end of the last member's data (start of the central
-  /// directory).
+  /// Offset of the start of the central directory; every member's data ends
+  /// at or before it.
   uint64_t getCentralDirectoryOffset() const { return CDOffset; }
 
 private:
@@ -83,14 +87,18 @@ private:
 /// A POSIX (ustar/pax/gnu) tar archive, as 0.1.x `torch.save` wrote it.
 class TarArchive {
 public:
-  /// Parses all headers (pax `path` records and GNU long names included),
-  /// validating header checksums and that every member lies inside the file.
+  /// Parses all headers (pax `path`/`size` records and GNU long names
+  /// included), validating header checksums and that every member lies
+  /// inside the file. Reading stops at the first zero block or the end of
+  /// the file.
   static llvm::Expected<TarArchive> create(llvm::MemoryBufferRef Buf);
 
-  /// Regular-file members in archive order.
+  /// Regular-file members (type '0', '7' or NUL) in archive order. Only
+  /// Name, DataOffset, Size and HeaderOffset are set.
   llvm::ArrayRef<ArchiveMember> members() const { return Members; }
 
-  /// Finds a regular-file member by name; null if absent.
+  /// Finds a regular-file member by name; null if absent. Of several members
+  /// with one name, the last wins (as when extracting).
   const ArchiveMember *find(llvm::StringRef Name) const;
 
   /// The bytes of \p M, a slice of the mapped file.

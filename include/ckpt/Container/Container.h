@@ -16,6 +16,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include <optional>
 
 namespace ckpt {
 
@@ -43,10 +44,16 @@ std::optional<ContainerKind> parseContainerKindName(llvm::StringRef Name);
 /// Identifies the container of \p Buf from its leading bytes.
 ///
 /// Files that are recognisably not checkpoints (empty, Git LFS pointer, HTML
-/// page, gzip/bzip2/xz stream, the 1.0 preview "PYTORCH1" format, text) are
-/// reported as a DecodeError at offset 0 whose message names what the file
-/// is and what to do about it. TorchScript archives are reported as Zip here;
-/// ZipArchive::isTorchScript tells them apart.
+/// page, gzip/bzip2/xz/zstd stream, the 1.0 preview "PYTORCH1" format,
+/// safetensors/GGUF/HDF5/NumPy files, text) are reported as a DecodeError at
+/// offset 0 whose message names what the file is and what to do about it.
+/// TorchScript archives are reported as Zip here; ZipArchive tells them
+/// apart.
+///
+/// A file cut short inside a magic number is still given that kind, so that
+/// the container's reader reports the truncation. Pickles without a PROTO
+/// opcode (protocols 0 and 1) are recognised by running their first opcodes
+/// on a model of the unpickler's stack.
 llvm::Expected<ContainerKind> identifyContainer(llvm::MemoryBufferRef Buf);
 
 } // namespace ckpt

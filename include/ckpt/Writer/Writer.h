@@ -1,0 +1,51 @@
+//===- ckpt/Writer/Writer.h - Write the IR as a checkpoint ------*- C++ -*-===//
+//
+// Part of ckpt-migrate. Serialises a Checkpoint into a legacy or zip
+// container. The pickle is emitted from the typed IR (the encoding of
+// tensors, parameters and storages is chosen here, not copied from the
+// input), and storage bytes are streamed from the input's mapped ranges.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CKPT_WRITER_WRITER_H
+#define CKPT_WRITER_WRITER_H
+
+#include "ckpt/Container/Container.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+#include <optional>
+#include <string>
+
+namespace ckpt {
+class Checkpoint;
+
+/// How the IR is encoded. The defaults reproduce what the input used; a
+/// target description (a later component) fills these per PyTorch release.
+struct Encoding {
+  /// Container to write; std::nullopt writes the input's (tar and bare
+  /// pickle inputs are written as legacy streams).
+  std::optional<ContainerKind> Container;
+  /// Protocol of the main pickle. CPython-2-era readers need 2.
+  unsigned PickleProtocol = 2;
+  /// Zip: the root folder; empty means the output file's stem, or
+  /// "archive" when writing to a stream.
+  std::string ArchiveRoot;
+};
+
+/// Writes \p C to \p OS (which must be a seekable or a plain stream; only
+/// sequential writes are made).
+llvm::Error writeCheckpoint(const Checkpoint &C, llvm::raw_ostream &OS,
+                            const Encoding &Enc);
+
+/// Writes \p C to \p Path atomically: into a temporary file in the same
+/// directory, renamed over \p Path only when complete. On any error no file
+/// is left behind. "-" writes to stdout.
+llvm::Error writeCheckpointFile(const Checkpoint &C, llvm::StringRef Path,
+                                const Encoding &Enc);
+
+/// The container that writeCheckpoint would use for \p C under \p Enc.
+ContainerKind getOutputContainer(const Checkpoint &C, const Encoding &Enc);
+
+} // namespace ckpt
+
+#endif // CKPT_WRITER_WRITER_H

@@ -1,0 +1,152 @@
+//===- ZipWriter.cpp - Write zip archives as torch does -------------------===//
+//
+// Part of ckpt-migrate. Layout after caffe2/serialize/inline_container.cc
+// (getPadding) and miniz's zip64 writer; see formats.md section 1.4.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ckpt/Container/ZipWriter.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CRC.h"
+#include "llvm/Support/Endian.h"
+
+using namespace llvm;
+
+namespace ckpt {
+namespace {
+
+constexpr uint32_t LocalHeaderSig = 0x04034b50;
+constexpr uint32_t CentralHeaderSig = 0x02014b50;
+constexpr uint32_t Zip64EndSig = 0x06064b50;
+constexpr uint32_t Zip64LocatorSig = 0x07064b50;
+constexpr uint32_t EndSig = 0x06054b50;
+constexpr uint64_t Max32 = 0xffffffffu;
+constexpr uint16_t Zip64ExtraId = 0x0001;
+constexpr uint16_t PaddingExtraId = 0x4246; // "FB"
+// MS-DOS date 1980-01-01, time 00:00: deterministic output.
+constexpr uint16_t DosTime = 0;
+constexpr uint16_t DosDate = (0 << 9) | (1 << 5) | 1;
+
+/// Little-endian field appender.
+struct Fields {
+  std::string S;
+  void u16(uint64_t V) { put(V, 2); }
+  void u32(uint64_t V) { put(V, 4); }
+  void u64(uint64_t V) { put(V, 8); }
+  void put(uint64_t V, unsigned N) {
+    for (unsigned I = 0; I != N; ++I)
+      S.push_back(static_cast<char>((V >> (8 * I)) & 0xff));
+  }
+};
+
+} // namespace
+
+void ZipWriter::addRecord(StringRef Name, StringRef Data) {
+  std::string Full = Root + "/" + Name.str();
+  uint64_t HeaderOffset = Offset;
+  uint64_t Size = Data.size();
+  uint32_t CRC = crc32(arrayRefFromStringRef(Data));
+  bool Zip64 = Size >= Max32 || HeaderOffset >= Max32;
+
+  // Local zip64 extra: sizes only (the offset lives in the central one).
+  Fields Extra;
+  if (Zip64) {
+    Extra.u16(Zip64ExtraId);
+    Extra.u16(16);
+    Extra.u64(Size);
+    Extra.u64(Size);
+  }
+  uint64_t Start =
+      HeaderOffset + 30 + Full.size() + Extra.S.size() + /*FB header*/ 4;
+  uint64_t Pad = (Alignment - Start % Alignment) % Alignment;
+  Extra.u16(PaddingExtraId);
+  Extra.u16(Pad);
+  Extra.S.append(Pad, 'Z');
+
+  Fields H;
+  H.u32(LocalHeaderSig);
+  H.u16(Zip64 ? 45 : 20); // version needed
+  H.u16(0);               // flags
+  H.u16(0);               // stored
+  H.u16(DosTime);
+  H.u16(DosDate);
+  H.u32(CRC);
+  H.u32(Zip64 ? Max32 : Size);
+  H.u32(Zip64 ? Max32 : Size);
+  H.u16(Full.size());
+  H.u16(Extra.S.size());
+  write(H.S);
+  write(Full);
+  write(Extra.S);
+  write(Data);
+  Entries.push_back({std::move(Full), HeaderOffset, Size, CRC});
+}
+
+void ZipWriter::finish() {
+  uint64_t CDOffset = Offset;
+  for (const Entry &E : Entries) {
+    bool BigSize = E.Size >= Max32, BigOffset = E.HeaderOffset >= Max32;
+    Fields Extra;
+    if (BigSize || BigOffset) {
+      Extra.u16(Zip64ExtraId);
+      Extra.u16((BigSize ? 16 : 0) + (BigOffset ? 8 : 0));
+      if (BigSize) {
+        Extra.u64(E.Size);
+        Extra.u64(E.Size);
+      }
+      if (BigOffset)
+        Extra.u64(E.HeaderOffset);
+    }
+    Fields H;
+    H.u32(CentralHeaderSig);
+    H.u16(45); // version made by (4.5, zip64-aware)
+    H.u16(BigSize || BigOffset ? 45 : 20);
+    H.u16(0);
+    H.u16(0);
+    H.u16(DosTime);
+    H.u16(DosDate);
+    H.u32(E.CRC);
+    H.u32(BigSize ? Max32 : E.Size);
+    H.u32(BigSize ? Max32 : E.Size);
+    H.u16(E.Name.size());
+    H.u16(Extra.S.size());
+    H.u16(0); // comment
+    H.u16(0); // disk
+    H.u16(0); // internal attributes
+    H.u32(0); // external attributes
+    H.u32(BigOffset ? Max32 : E.HeaderOffset);
+    write(H.S);
+    write(E.Name);
+    write(Extra.S);
+  }
+  uint64_t CDSize = Offset - CDOffset;
+  uint64_t Zip64EndOffset = Offset;
+  uint64_t N = Entries.size();
+
+  Fields T;
+  T.u32(Zip64EndSig);
+  T.u64(44); // size of the remaining record
+  T.u16(45);
+  T.u16(45);
+  T.u32(0);
+  T.u32(0);
+  T.u64(N);
+  T.u64(N);
+  T.u64(CDSize);
+  T.u64(CDOffset);
+  T.u32(Zip64LocatorSig);
+  T.u32(0);
+  T.u64(Zip64EndOffset);
+  T.u32(1);
+  T.u32(EndSig);
+  T.u16(0);
+  T.u16(0);
+  T.u16(N >= 0xffff ? 0xffff : N);
+  T.u16(N >= 0xffff ? 0xffff : N);
+  T.u32(CDSize >= Max32 ? Max32 : CDSize);
+  T.u32(CDOffset >= Max32 ? Max32 : CDOffset);
+  T.u16(0);
+  write(T.S);
+}
+
+} // namespace ckpt

@@ -1,0 +1,1235 @@
+//===- Parser.cpp - Parse the textual checkpoint IR -----------------------===//
+//
+// Part of ckpt-migrate. A hand-written lexer and recursive-descent parser for
+// the grammar of docs/IR.md. It reads exactly what lib/IR/Printer.cpp prints,
+// so that text -> parse -> print gives the same text back.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ckpt/IR/Parser.h"
+#include "ckpt/Container/Container.h"
+#include "ckpt/IR/Checkpoint.h"
+#include "llvm/ADT/APInt.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+using namespace llvm;
+
+namespace ckpt {
+
+namespace {
+
+/// Deepest nesting of values the parser accepts: deeper input is reported as
+/// an error instead of overflowing the stack.
+constexpr unsigned MaxNestingDepth = 2000;
+
+//===----------------------------------------------------------------------===//
+// Lexer
+//===----------------------------------------------------------------------===//
+
+enum class TokenKind {
+  Eof,
+  Error,           ///< A lexical error; the message is in Token::Str.
+  Identifier,      ///< Keywords, dtypes, global names, `inf`, `nan`.
+  Integer,         ///< -?[0-9]+ of any size.
+  HexInteger,      ///< 0x[0-9a-fA-F]+ (checksums).
+  Float,           ///< A number with '.' or an exponent, `-inf`, `-nan`.
+  String,          ///< "..."
+  BytesString,     ///< b"..."
+  Py2String,       ///< py2"..."
+  ByteArrayString, ///< bytearray"..."
+  HexString,       ///< x"..." (inline storage data, raw hex digits).
+  StorageRef,      ///< %sN
+  ValueRef,        ///< %vN
+  SetOpen,         ///< set{
+  FrozenSetOpen,   ///< frozenset{
+  ComplexOpen,     ///< complex(
+  LParen,
+  RParen,
+  LSquare,
+  RSquare,
+  LBrace,
+  RBrace,
+  Comma,
+  Colon,
+  Equal,
+  At,
+};
+
+struct Token {
+  TokenKind Kind = TokenKind::Eof;
+  /// The token's text in the buffer.
+  StringRef Spelling;
+  /// String tokens: the decoded bytes between the quotes. Error tokens: the
+  /// message.
+  std::string Str;
+  /// Hex strings: the digits between the quotes, undecoded.
+  StringRef Raw;
+  /// The number of %sN / %vN.
+  uint64_t Ref = 0;
+
+  SMLoc getLoc() const { return SMLoc::getFromPointer(Spelling.data()); }
+  bool is(TokenKind K) const { return Kind == K; }
+  bool isKeyword(StringRef K) const {
+    return Kind == TokenKind::Identifier && Spelling == K;
+  }
+};
+
+bool isIdentStart(char C) { return isAlpha(C) || C == '_' || C == '.'; }
+bool isIdentChar(char C) { return isAlnum(C) || C == '_' || C == '.'; }
+
+/// Splits a buffer into tokens. Whitespace and `//` comments separate tokens.
+class Lexer {
+public:
+  explicit Lexer(StringRef Buffer) : Cur(Buffer.begin()), End(Buffer.end()) {}
+
+  Token lex();
+
+  /// Skips whitespace and comments; returns the position of the next token.
+  const char *skipTrivia();
+
+private:
+  Token make(TokenKind K, const char *Start) {
+    Token T;
+    T.Kind = K;
+    T.Spelling = StringRef(Start, Cur - Start);
+    return T;
+  }
+  Token error(const char *Loc, const Twine &Msg) {
+    Token T;
+    T.Kind = TokenKind::Error;
+    T.Spelling = StringRef(Loc, 0);
+    T.Str = Msg.str();
+    // Stop lexing: everything after an error is reported as the end.
+    Cur = End;
+    return T;
+  }
+  Token lexIdentifier(const char *Start);
+  Token lexNumber(const char *Start);
+  Token lexString(const char *Start, TokenKind K);
+  Token lexRef(const char *Start);
+
+  const char *Cur;
+  const char *End;
+};
+
+const char *Lexer::skipTrivia() {
+  while (Cur != End) {
+    char C = *Cur;
+    if (C == ' ' || C == '\t' || C == '\n' || C == '\r') {
+      ++Cur;
+      continue;
+    }
+    if (C == '/' && End - Cur >= 2 && Cur[1] == '/') {
+      while (Cur != End && *Cur != '\n')
+        ++Cur;
+      continue;
+    }
+    break;
+  }
+  return Cur;
+}
+
+Token Lexer::lex() {
+  skipTrivia();
+  const char *Start = Cur;
+  if (Cur == End)
+    return make(TokenKind::Eof, Start);
+  char C = *Cur++;
+  switch (C) {
+  case '(':
+    return make(TokenKind::LParen, Start);
+  case ')':
+    return make(TokenKind::RParen, Start);
+  case '[':
+    return make(TokenKind::LSquare, Start);
+  case ']':
+    return make(TokenKind::RSquare, Start);
+  case '{':
+    return make(TokenKind::LBrace, Start);
+  case '}':
+    return make(TokenKind::RBrace, Start);
+  case ',':
+    return make(TokenKind::Comma, Start);
+  case ':':
+    return make(TokenKind::Colon, Start);
+  case '=':
+    return make(TokenKind::Equal, Start);
+  case '@':
+    return make(TokenKind::At, Start);
+  case '"':
+    return lexString(Start, TokenKind::String);
+  case '%':
+    return lexRef(Start);
+  default:
+    break;
+  }
+  if (C == '-' || isDigit(C))
+    return lexNumber(Start);
+  if (isIdentStart(C))
+    return lexIdentifier(Start);
+  if (isPrint(C))
+    return error(Start, Twine("expected a token, found '") + Twine(C) + "'");
+  return error(Start, "expected a token, found byte 0x" +
+                          utohexstr(uint8_t(C), /*LowerCase=*/true));
+}
+
+Token Lexer::lexIdentifier(const char *Start) {
+  while (Cur != End && isIdentChar(*Cur))
+    ++Cur;
+  StringRef Word(Start, Cur - Start);
+  if (Cur != End && *Cur == '"') {
+    TokenKind K = StringSwitch<TokenKind>(Word)
+                      .Case("b", TokenKind::BytesString)
+                      .Case("py2", TokenKind::Py2String)
+                      .Case("bytearray", TokenKind::ByteArrayString)
+                      .Case("x", TokenKind::HexString)
+                      .Default(TokenKind::Identifier);
+    if (K != TokenKind::Identifier) {
+      ++Cur;
+      return lexString(Start, K);
+    }
+  }
+  if (Cur != End && *Cur == '{' && (Word == "set" || Word == "frozenset")) {
+    ++Cur;
+    return make(Word == "set" ? TokenKind::SetOpen : TokenKind::FrozenSetOpen,
+                Start);
+  }
+  if (Cur != End && *Cur == '(' && Word == "complex") {
+    ++Cur;
+    return make(TokenKind::ComplexOpen, Start);
+  }
+  return make(TokenKind::Identifier, Start);
+}
+
+Token Lexer::lexNumber(const char *Start) {
+  // Cur is just past the first character ('-' or a digit).
+  if (*Start == '-') {
+    StringRef Rest(Cur, End - Cur);
+    for (StringRef Word : {"inf", "nan"})
+      if (Rest.starts_with(Word) &&
+          (Rest.size() == 3 || !isIdentChar(Rest[3]))) {
+        Cur += 3;
+        return make(TokenKind::Float, Start);
+      }
+    if (Cur == End || !isDigit(*Cur))
+      return error(Start, "expected a number, 'inf' or 'nan' after '-'");
+  }
+  if (*Start == '0' && Cur != End && (*Cur == 'x' || *Cur == 'X')) {
+    ++Cur;
+    const char *Digits = Cur;
+    while (Cur != End && isHexDigit(*Cur))
+      ++Cur;
+    if (Cur == Digits)
+      return error(Cur, "expected hex digits after '0x'");
+    if (Cur != End && isIdentChar(*Cur))
+      return error(Cur, "expected a hex digit");
+    return make(TokenKind::HexInteger, Start);
+  }
+  bool IsFloat = false;
+  while (Cur != End && isDigit(*Cur))
+    ++Cur;
+  if (Cur != End && *Cur == '.') {
+    IsFloat = true;
+    ++Cur;
+    while (Cur != End && isDigit(*Cur))
+      ++Cur;
+  }
+  if (Cur != End && (*Cur == 'e' || *Cur == 'E')) {
+    IsFloat = true;
+    ++Cur;
+    if (Cur != End && (*Cur == '+' || *Cur == '-'))
+      ++Cur;
+    if (Cur == End || !isDigit(*Cur))
+      return error(Cur, "expected exponent digits");
+    while (Cur != End && isDigit(*Cur))
+      ++Cur;
+  }
+  if (Cur != End && isIdentChar(*Cur))
+    return error(Cur, "expected a delimiter after the number");
+  return make(IsFloat ? TokenKind::Float : TokenKind::Integer, Start);
+}
+
+Token Lexer::lexString(const char *Start, TokenKind K) {
+  // Cur is just past the opening quote.
+  std::string Bytes;
+  const char *Contents = Cur;
+  while (true) {
+    if (Cur == End || *Cur == '\n')
+      return error(Start, "expected '\"' at the end of this string");
+    char C = *Cur;
+    if (C == '"')
+      break;
+    if (K == TokenKind::HexString || C != '\\') {
+      if (K != TokenKind::HexString)
+        Bytes.push_back(C);
+      ++Cur;
+      continue;
+    }
+    const char *Esc = Cur++;
+    char E = Cur == End ? '\0' : *Cur;
+    switch (E) {
+    case '\\':
+    case '"':
+      Bytes.push_back(E);
+      ++Cur;
+      continue;
+    case 'n':
+      Bytes.push_back('\n');
+      ++Cur;
+      continue;
+    case 't':
+      Bytes.push_back('\t');
+      ++Cur;
+      continue;
+    case 'r':
+      Bytes.push_back('\r');
+      ++Cur;
+      continue;
+    case 'x':
+      if (End - Cur >= 3 && isHexDigit(Cur[1]) && isHexDigit(Cur[2])) {
+        Bytes.push_back(char(hexFromNibbles(Cur[1], Cur[2])));
+        Cur += 3;
+        continue;
+      }
+      break;
+    default:
+      break;
+    }
+    return error(Esc, "expected an escape sequence: \\\\, \\\", \\n, \\t, "
+                      "\\r or \\x followed by two hex digits");
+  }
+  StringRef Raw(Contents, Cur - Contents);
+  ++Cur; // The closing quote.
+  Token T = make(K, Start);
+  T.Str = std::move(Bytes);
+  T.Raw = Raw;
+  return T;
+}
+
+Token Lexer::lexRef(const char *Start) {
+  // Cur is just past '%'.
+  if (Cur == End || (*Cur != 's' && *Cur != 'v') || End - Cur < 2 ||
+      !isDigit(Cur[1]))
+    return error(Start, "expected '%s' or '%v' followed by a number");
+  TokenKind K = *Cur == 's' ? TokenKind::StorageRef : TokenKind::ValueRef;
+  ++Cur;
+  const char *Digits = Cur;
+  while (Cur != End && isDigit(*Cur))
+    ++Cur;
+  StringRef Num(Digits, Cur - Digits);
+  if (Cur != End && isIdentChar(*Cur))
+    return error(Cur, "expected a delimiter after the number");
+  Token T = make(K, Start);
+  if (Num.getAsInteger(10, T.Ref))
+    return error(Digits, "expected a number below 2^64");
+  return T;
+}
+
+//===----------------------------------------------------------------------===//
+// Parser
+//===----------------------------------------------------------------------===//
+
+/// Recursive-descent parser. Like LLParser, its parse functions return true
+/// on error, after recording the first diagnostic.
+class Parser {
+public:
+  Parser(SourceMgr &SM, Checkpoint &C)
+      : SM(SM), C(C), Lex(SM.getMemoryBuffer(SM.getMainFileID())->getBuffer()) {
+  }
+
+  /// Parses the whole buffer into the checkpoint.
+  Error run();
+
+private:
+  //===--- Diagnostics and tokens -----------------------------------------===//
+
+  /// Records the diagnostic \p Msg at \p Loc (only the first one is kept)
+  /// and returns true.
+  bool error(SMLoc Loc, const Twine &Msg);
+  /// Reports `expected <What>` at the current token.
+  bool expected(const Twine &What) {
+    return error(Tok.getLoc(), "expected " + What);
+  }
+  void lex() {
+    Tok = Lex.lex();
+    if (Tok.is(TokenKind::Error))
+      error(Tok.getLoc(), Tok.Str);
+  }
+  bool consumeIf(TokenKind K) {
+    if (!Tok.is(K))
+      return false;
+    lex();
+    return true;
+  }
+  bool consumeKeyword(StringRef K) {
+    if (!Tok.isKeyword(K))
+      return false;
+    lex();
+    return true;
+  }
+  bool expect(TokenKind K, const Twine &What) {
+    if (!Tok.is(K))
+      return expected(What);
+    lex();
+    return false;
+  }
+  bool expectKeyword(StringRef K) {
+    if (!Tok.isKeyword(K))
+      return expected("'" + K + "'");
+    lex();
+    return false;
+  }
+
+  //===--- Top level ------------------------------------------------------===//
+
+  bool parseFile();
+  bool parseHeader();
+  bool parseStorageDecl();
+  bool resolveViews();
+  bool resolveView(StorageValue *S);
+
+  //===--- Literals -------------------------------------------------------===//
+
+  bool parseString(std::string &Out, const Twine &What);
+  bool parseUInt64(uint64_t &Out, const Twine &What);
+  bool parseInt64(int64_t &Out, const Twine &What);
+  bool parseFloatLiteral(double &Out);
+  bool parseDType(DType &Out);
+  bool parseShape(SmallVectorImpl<int64_t> &Out);
+  bool parseName(std::string &Out, const Twine &What);
+  bool parseStorageRef(StorageValue *&Out);
+  Value *makeInteger(StringRef Text);
+
+  //===--- Values ---------------------------------------------------------===//
+
+  /// Parses `value ::= label? body | value-ref | storage-ref`.
+  bool parseValue(Value *&Out);
+  /// Parses a body, binding \p Label (if any) to the new node before its
+  /// operands are parsed, so that cycles resolve.
+  bool parseBody(Value *&Out, std::optional<uint64_t> Label);
+  void bind(std::optional<uint64_t> Label, Value *V) {
+    if (Label)
+      Values[*Label] = V;
+  }
+  bool parseElements(TokenKind Close, StringRef CloseSpelling,
+                     SmallVectorImpl<Value *> &Out, bool *TrailingComma,
+                     SMLoc *CloseLoc = nullptr);
+  bool parseMappingItems(SmallVectorImpl<DictItem> &Out);
+  bool parseSequence(Value *&Out, std::optional<uint64_t> Label);
+  bool parseDict(Value *&Out, std::optional<uint64_t> Label);
+  bool parseGlobal(Value *&Out, std::optional<uint64_t> Label);
+  bool parseComplex(Value *&Out, std::optional<uint64_t> Label);
+  bool parseObject(Value *&Out, std::optional<uint64_t> Label,
+                   ObjectValue::Form F);
+  bool parseTensor(Value *&Out, std::optional<uint64_t> Label,
+                   TensorValue::Form F);
+  bool parseParameter(Value *&Out, std::optional<uint64_t> Label,
+                      ParameterValue::Form F);
+  bool parseStateDict(Value *&Out, std::optional<uint64_t> Label);
+  bool parseOptimizerState(Value *&Out, std::optional<uint64_t> Label);
+  /// Parses the operand of `hooks`: a value or `absent` (null).
+  bool parseHooks(Value *&Out);
+
+  /// The `collections.OrderedDict()` torch passes as backward hooks.
+  Value *makeEmptyOrderedDict() {
+    return C.create<ObjectValue>(
+        ObjectValue::Form::Reduce,
+        C.create<GlobalValue>("collections", "OrderedDict"),
+        C.create<TupleValue>());
+  }
+
+  SourceMgr &SM;
+  Checkpoint &C;
+  Lexer Lex;
+  Token Tok;
+  std::string Diagnostic;
+  bool HadError = false;
+  unsigned Depth = 0;
+
+  std::unordered_map<uint64_t, Value *> Values;
+  std::unordered_map<uint64_t, StorageValue *> Storages;
+  /// A `view %sM offset K` clause, resolved once every storage is declared.
+  struct PendingView {
+    uint64_t Root;
+    uint64_t Offset;
+    SMLoc Loc;
+  };
+  DenseMap<StorageValue *, PendingView> Views;
+  /// Views whose root and data are set (true) or being set (false).
+  DenseMap<StorageValue *, bool> ResolvedViews;
+};
+
+bool Parser::error(SMLoc Loc, const Twine &Msg) {
+  if (HadError)
+    return true;
+  HadError = true;
+  raw_string_ostream OS(Diagnostic);
+  SM.PrintMessage(OS, Loc, SourceMgr::DK_Error, Msg, {}, {},
+                  /*ShowColors=*/false);
+  return true;
+}
+
+Error Parser::run() {
+  lex();
+  if (parseFile() || HadError) {
+    StringRef Msg = StringRef(Diagnostic).rtrim('\n');
+    if (Msg.empty())
+      Msg = "error: malformed textual IR";
+    return createStringError(inconvertibleErrorCode(), Msg);
+  }
+  return Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Top level
+//===----------------------------------------------------------------------===//
+
+bool Parser::parseFile() {
+  if (parseHeader())
+    return true;
+  while (Tok.isKeyword("storage"))
+    if (parseStorageDecl())
+      return true;
+  if (resolveViews())
+    return true;
+  if (consumeKeyword("root")) {
+    Value *Root;
+    if (parseValue(Root))
+      return true;
+    C.setRoot(Root);
+    if (!Tok.is(TokenKind::Eof))
+      return expected("end of file after the root value");
+    return false;
+  }
+  if (!Tok.is(TokenKind::Eof))
+    return expected("'storage', 'root' or end of file");
+  return false;
+}
+
+bool Parser::parseHeader() {
+  if (!Tok.isKeyword("checkpoint"))
+    return expected("'checkpoint' at the start of the textual IR");
+  lex();
+  ContainerInfo &CI = C.getContainer();
+  std::optional<ContainerKind> Kind;
+  if (Tok.is(TokenKind::Identifier))
+    Kind = parseContainerKindName(Tok.Spelling);
+  if (!Kind)
+    return expected("a container kind: legacy, zip, tar or pickle");
+  CI.Kind = *Kind;
+  lex();
+  if (expect(TokenKind::LBrace, "'{' to begin the checkpoint header"))
+    return true;
+  while (!consumeIf(TokenKind::RBrace)) {
+    if (consumeKeyword("pickle_protocol")) {
+      uint64_t P;
+      SMLoc Loc = Tok.getLoc();
+      if (parseUInt64(P, "a pickle protocol number"))
+        return true;
+      if (P > std::numeric_limits<unsigned>::max())
+        return error(Loc, "expected a pickle protocol number below 2^32");
+      CI.PickleProtocol = unsigned(P);
+    } else if (consumeKeyword("archive_root")) {
+      if (parseString(CI.ArchiveRoot, "a string (the archive root folder)"))
+        return true;
+    } else if (consumeKeyword("magic")) {
+      if (parseValue(CI.Magic))
+        return true;
+    } else if (consumeKeyword("protocol_version")) {
+      if (parseValue(CI.ProtocolVersion))
+        return true;
+    } else if (consumeKeyword("sys_info")) {
+      if (parseValue(CI.SysInfo))
+        return true;
+    } else if (consumeKeyword("record")) {
+      ExtraRecord R;
+      if (parseString(R.Name, "a string (the record name)"))
+        return true;
+      if (!Tok.is(TokenKind::BytesString))
+        return expected("the record's bytes (b\"...\")");
+      R.Data = std::move(Tok.Str);
+      lex();
+      CI.Records.push_back(std::move(R));
+    } else {
+      return expected("a header item (pickle_protocol, archive_root, magic, "
+                      "protocol_version, sys_info, record) or '}'");
+    }
+  }
+  return false;
+}
+
+bool Parser::parseStorageDecl() {
+  lex(); // 'storage'
+  if (!Tok.is(TokenKind::StorageRef))
+    return expected("a storage name (%sN)");
+  uint64_t N = Tok.Ref;
+  if (Storages.count(N))
+    return error(Tok.getLoc(), "expected a new storage name; %s" + Twine(N) +
+                                   " is already declared");
+  lex();
+  DType T = DType::Float32;
+  if (parseDType(T) ||
+      expect(TokenKind::LSquare, "'[' before the element count"))
+    return true;
+  uint64_t NumElements;
+  SMLoc NumLoc = Tok.getLoc();
+  if (parseUInt64(NumElements, "the storage's element count") ||
+      expect(TokenKind::RSquare, "']' after the element count"))
+    return true;
+  if (NumElements > std::numeric_limits<uint64_t>::max() / getDTypeSize(T))
+    return error(NumLoc, "expected an element count whose byte size fits in "
+                         "64 bits");
+  std::string Location, Key;
+  if (expectKeyword("location") ||
+      parseString(Location, "a string (the storage location)") ||
+      expectKeyword("key") || parseString(Key, "a string (the storage key)"))
+    return true;
+  auto *S = C.create<StorageValue>(T, NumElements, std::move(Location),
+                                   std::move(Key));
+  C.getStorages().push_back(S);
+  Storages[N] = S;
+
+  if (consumeKeyword("xxh3")) {
+    if (!Tok.is(TokenKind::HexInteger))
+      return expected("a checksum (0x followed by hex digits)");
+    uint64_t Sum;
+    if (Tok.Spelling.drop_front(2).getAsInteger(16, Sum))
+      return expected("a checksum of at most 16 hex digits");
+    S->setKnownChecksum(Sum);
+    lex();
+    return false;
+  }
+  if (consumeKeyword("data")) {
+    if (!Tok.is(TokenKind::HexString))
+      return expected("inline data (x\"hex digits\")");
+    StringRef Hex = Tok.Raw;
+    for (size_t I = 0; I != Hex.size(); ++I)
+      if (!isHexDigit(Hex[I]))
+        return error(SMLoc::getFromPointer(Hex.data() + I),
+                     "expected a hex digit");
+    if (Hex.size() % 2)
+      return expected("an even number of hex digits");
+    uint64_t Bytes = Hex.size() / 2;
+    if (Bytes != S->getNumBytes())
+      return expected(Twine(S->getNumBytes()) + " bytes of inline data (" +
+                      Twine(NumElements) + " x " + getDTypeIRName(T) +
+                      "), found " + Twine(Bytes));
+    std::string Data;
+    Data.reserve(Bytes);
+    for (size_t I = 0; I != Hex.size(); I += 2)
+      Data.push_back(char(hexFromNibbles(Hex[I], Hex[I + 1])));
+    S->setData(C.saveBytes(std::move(Data)), std::nullopt);
+    lex();
+    return false;
+  }
+  if (consumeKeyword("view")) {
+    if (!Tok.is(TokenKind::StorageRef))
+      return expected("the viewed storage (%sN)");
+    PendingView V{Tok.Ref, 0, Tok.getLoc()};
+    lex();
+    if (expectKeyword("offset") ||
+        parseUInt64(V.Offset, "the view's element offset"))
+      return true;
+    Views[S] = V;
+  }
+  return false;
+}
+
+bool Parser::resolveViews() {
+  for (StorageValue *S : C.getStorages())
+    if (Views.count(S) && resolveView(S))
+      return true;
+  return false;
+}
+
+bool Parser::resolveView(StorageValue *S) {
+  auto [It, New] = ResolvedViews.insert({S, false});
+  if (!New) {
+    if (It->second)
+      return false;
+    return error(Views[S].Loc,
+                 "expected a view of a storage that is not a view of it");
+  }
+  const PendingView &V = Views[S];
+  auto RootIt = Storages.find(V.Root);
+  if (RootIt == Storages.end())
+    return error(V.Loc, "expected a declared storage; %s" + Twine(V.Root) +
+                            " is not declared");
+  StorageValue *Root = RootIt->second;
+  if (Views.count(Root) && resolveView(Root))
+    return true;
+  uint64_t ES = getDTypeSize(S->getDType());
+  uint64_t Begin = V.Offset * ES;
+  if (V.Offset > std::numeric_limits<uint64_t>::max() / ES ||
+      Begin > Root->getNumBytes() ||
+      S->getNumBytes() > Root->getNumBytes() - Begin)
+    return error(V.Loc, "expected a view inside its root storage (" +
+                            Twine(Root->getNumBytes()) + " bytes)");
+  S->setView(Root, V.Offset);
+  if (Root->hasData())
+    S->setData(Root->getData().substr(Begin, S->getNumBytes()), std::nullopt);
+  ResolvedViews[S] = true;
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// Literals
+//===----------------------------------------------------------------------===//
+
+bool Parser::parseString(std::string &Out, const Twine &What) {
+  if (!Tok.is(TokenKind::String))
+    return expected(What);
+  Out = std::move(Tok.Str);
+  lex();
+  return false;
+}
+
+bool Parser::parseUInt64(uint64_t &Out, const Twine &What) {
+  if (!Tok.is(TokenKind::Integer) || Tok.Spelling.getAsInteger(10, Out))
+    return expected(What + " (an integer from 0 to 2^64-1)");
+  lex();
+  return false;
+}
+
+bool Parser::parseInt64(int64_t &Out, const Twine &What) {
+  if (!Tok.is(TokenKind::Integer) || Tok.Spelling.getAsInteger(10, Out))
+    return expected(What + " (a 64-bit signed integer)");
+  lex();
+  return false;
+}
+
+bool Parser::parseFloatLiteral(double &Out) {
+  if (Tok.isKeyword("inf")) {
+    Out = std::numeric_limits<double>::infinity();
+  } else if (Tok.isKeyword("nan")) {
+    Out = std::numeric_limits<double>::quiet_NaN();
+  } else if (Tok.is(TokenKind::Float) || Tok.is(TokenKind::Integer)) {
+    StringRef S = Tok.Spelling;
+    if (S == "-inf") {
+      Out = -std::numeric_limits<double>::infinity();
+    } else if (S == "-nan") {
+      Out = std::copysign(std::numeric_limits<double>::quiet_NaN(), -1.0);
+    } else {
+      auto R = std::from_chars(S.begin(), S.end(), Out);
+      if (R.ec != std::errc() || R.ptr != S.end())
+        return expected("a float within the range of a double");
+    }
+  } else {
+    return expected("a float");
+  }
+  lex();
+  return false;
+}
+
+bool Parser::parseDType(DType &Out) {
+  std::optional<DType> T;
+  if (Tok.is(TokenKind::Identifier))
+    T = parseDTypeIRName(Tok.Spelling);
+  if (!T)
+    return expected("a dtype (f32, i64, bf16, untyped, ...)");
+  Out = *T;
+  lex();
+  return false;
+}
+
+bool Parser::parseShape(SmallVectorImpl<int64_t> &Out) {
+  if (expect(TokenKind::LSquare, "'['"))
+    return true;
+  while (!Tok.is(TokenKind::RSquare)) {
+    int64_t X = 0;
+    if (parseInt64(X, "a dimension"))
+      return true;
+    Out.push_back(X);
+    if (!consumeIf(TokenKind::Comma) && !Tok.is(TokenKind::RSquare))
+      return expected("',' or ']'");
+  }
+  lex();
+  return false;
+}
+
+bool Parser::parseName(std::string &Out, const Twine &What) {
+  if (Tok.is(TokenKind::Identifier)) {
+    Out = Tok.Spelling.str();
+  } else if (Tok.is(TokenKind::String)) {
+    Out = std::move(Tok.Str);
+  } else {
+    return expected(What + " (an identifier or a string)");
+  }
+  lex();
+  return false;
+}
+
+bool Parser::parseStorageRef(StorageValue *&Out) {
+  if (!Tok.is(TokenKind::StorageRef))
+    return expected("a storage (%sN)");
+  auto It = Storages.find(Tok.Ref);
+  if (It == Storages.end())
+    return error(Tok.getLoc(), "expected a declared storage; %s" +
+                                   Twine(Tok.Ref) + " is not declared");
+  Out = It->second;
+  lex();
+  return false;
+}
+
+/// Makes an int node from decimal text: an IntValue when it fits in 64
+/// bits, else a BigIntValue holding a signed APInt of minimal byte width (as
+/// the unpickler builds LONG1/LONG4 values).
+Value *Parser::makeInteger(StringRef Text) {
+  int64_t V;
+  if (!Text.getAsInteger(10, V))
+    return C.create<IntValue>(V);
+  bool Neg = Text.consume_front("-");
+  APInt Mag;
+  if (Text.getAsInteger(10, Mag))
+    return nullptr;
+  APInt S = Mag.zextOrTrunc(Mag.getActiveBits() + 1);
+  if (Neg)
+    S.negate();
+  unsigned Bytes = (S.getSignificantBits() + 7) / 8;
+  return C.create<BigIntValue>(S.sextOrTrunc(Bytes * 8));
+}
+
+//===----------------------------------------------------------------------===//
+// Values
+//===----------------------------------------------------------------------===//
+
+bool Parser::parseValue(Value *&Out) {
+  if (Depth >= MaxNestingDepth)
+    return error(Tok.getLoc(), "expected values nested at most " +
+                                   Twine(MaxNestingDepth) + " levels deep");
+  ++Depth;
+  auto Restore = make_scope_exit([&] { --Depth; });
+
+  if (Tok.is(TokenKind::StorageRef)) {
+    StorageValue *S = nullptr;
+    if (parseStorageRef(S))
+      return true;
+    Out = S;
+    return false;
+  }
+  if (!Tok.is(TokenKind::ValueRef))
+    return parseBody(Out, std::nullopt);
+
+  uint64_t N = Tok.Ref;
+  SMLoc Loc = Tok.getLoc();
+  lex();
+  if (!consumeIf(TokenKind::Equal)) {
+    auto It = Values.find(N);
+    if (It == Values.end())
+      return error(Loc, "expected a defined value; %v" + Twine(N) +
+                            " is not defined before this use");
+    Out = It->second;
+    return false;
+  }
+  if (Values.count(N))
+    return error(Loc, "expected a new value name; %v" + Twine(N) +
+                          " is already defined");
+  return parseBody(Out, N);
+}
+
+bool Parser::parseBody(Value *&Out, std::optional<uint64_t> Label) {
+  switch (Tok.Kind) {
+  case TokenKind::Integer:
+    Out = makeInteger(Tok.Spelling);
+    if (!Out)
+      return expected("an integer");
+    bind(Label, Out);
+    lex();
+    return false;
+  case TokenKind::Float: {
+    double D;
+    if (parseFloatLiteral(D))
+      return true;
+    Out = C.create<FloatValue>(D);
+    bind(Label, Out);
+    return false;
+  }
+  case TokenKind::String:
+    Out = C.create<StrValue>(std::move(Tok.Str));
+    break;
+  case TokenKind::BytesString:
+    Out = C.create<BytesValue>(std::move(Tok.Str));
+    break;
+  case TokenKind::Py2String:
+    Out = C.create<Py2StrValue>(std::move(Tok.Str));
+    break;
+  case TokenKind::ByteArrayString:
+    Out = C.create<ByteArrayValue>(std::move(Tok.Str));
+    break;
+  case TokenKind::LParen:
+  case TokenKind::LSquare:
+  case TokenKind::SetOpen:
+  case TokenKind::FrozenSetOpen:
+    return parseSequence(Out, Label);
+  case TokenKind::LBrace:
+    return parseDict(Out, Label);
+  case TokenKind::At:
+    return parseGlobal(Out, Label);
+  case TokenKind::ComplexOpen:
+    return parseComplex(Out, Label);
+  case TokenKind::Identifier: {
+    StringRef K = Tok.Spelling;
+    if (K == "None" || K == "True" || K == "False") {
+      Out = K == "None" ? static_cast<Value *>(C.getNone())
+                        : C.getBool(K == "True");
+      break;
+    }
+    if (K == "inf" || K == "nan") {
+      double D;
+      if (parseFloatLiteral(D))
+        return true;
+      Out = C.create<FloatValue>(D);
+      bind(Label, Out);
+      return false;
+    }
+    if (auto F = StringSwitch<std::optional<ObjectValue::Form>>(K)
+                     .Case("reduce", ObjectValue::Form::Reduce)
+                     .Case("newobj", ObjectValue::Form::NewObj)
+                     .Case("newobj_ex", ObjectValue::Form::NewObjEx)
+                     .Case("inst", ObjectValue::Form::Inst)
+                     .Case("obj", ObjectValue::Form::Obj)
+                     .Default(std::nullopt))
+      return parseObject(Out, Label, *F);
+    if (auto F = StringSwitch<std::optional<TensorValue::Form>>(K)
+                     .Case("tensor", TensorValue::Form::RebuildTensorV2)
+                     .Case("tensor_v1", TensorValue::Form::RebuildTensor)
+                     .Case("tensor_v3", TensorValue::Form::RebuildTensorV3)
+                     .Case("qtensor", TensorValue::Form::RebuildQTensor)
+                     .Case("tensor_class", TensorValue::Form::TensorClassState)
+                     .Default(std::nullopt))
+      return parseTensor(Out, Label, *F);
+    if (auto F =
+            StringSwitch<std::optional<ParameterValue::Form>>(K)
+                .Case("parameter", ParameterValue::Form::RebuildParameter)
+                .Case("parameter_with_state",
+                      ParameterValue::Form::RebuildParameterWithState)
+                .Case("parameter_call", ParameterValue::Form::ParameterCall)
+                .Case("parameter_legacy",
+                      ParameterValue::Form::ParameterLegacyState)
+                .Default(std::nullopt))
+      return parseParameter(Out, Label, *F);
+    if (K == "state_dict")
+      return parseStateDict(Out, Label);
+    if (K == "optimizer_state")
+      return parseOptimizerState(Out, Label);
+    if (K == "persistent_id") {
+      auto *P = C.create<PersistentRefValue>(nullptr);
+      bind(Label, P);
+      Out = P;
+      lex();
+      return parseValue(P->getIdRef());
+    }
+    if (K == "ext") {
+      lex();
+      int64_t Code;
+      SMLoc Loc = Tok.getLoc();
+      if (parseInt64(Code, "an extension code"))
+        return true;
+      if (Code < std::numeric_limits<int32_t>::min() ||
+          Code > std::numeric_limits<int32_t>::max())
+        return error(Loc, "expected an extension code that fits in 32 bits");
+      Out = C.create<ExtensionValue>(int32_t(Code));
+      bind(Label, Out);
+      return false;
+    }
+    return expected("a value");
+  }
+  default:
+    return expected("a value");
+  }
+  // Single-token values.
+  bind(Label, Out);
+  lex();
+  return false;
+}
+
+bool Parser::parseElements(TokenKind Close, StringRef CloseSpelling,
+                           SmallVectorImpl<Value *> &Out, bool *TrailingComma,
+                           SMLoc *CloseLoc) {
+  bool Trailing = false;
+  while (!Tok.is(Close)) {
+    Value *E;
+    if (parseValue(E))
+      return true;
+    Out.push_back(E);
+    Trailing = consumeIf(TokenKind::Comma);
+    if (!Trailing && !Tok.is(Close))
+      return expected("',' or '" + CloseSpelling + "'");
+  }
+  if (CloseLoc)
+    *CloseLoc = Tok.getLoc();
+  lex();
+  if (TrailingComma)
+    *TrailingComma = Trailing;
+  return false;
+}
+
+bool Parser::parseMappingItems(SmallVectorImpl<DictItem> &Out) {
+  if (expect(TokenKind::LBrace, "'{'"))
+    return true;
+  while (!Tok.is(TokenKind::RBrace)) {
+    Value *K, *V;
+    if (parseValue(K) || expect(TokenKind::Colon, "':' after a dict key") ||
+        parseValue(V))
+      return true;
+    Out.push_back({K, V});
+    if (!consumeIf(TokenKind::Comma) && !Tok.is(TokenKind::RBrace))
+      return expected("',' or '}'");
+  }
+  lex();
+  return false;
+}
+
+bool Parser::parseSequence(Value *&Out, std::optional<uint64_t> Label) {
+  SequenceValue *Seq;
+  TokenKind Close = TokenKind::RSquare;
+  StringRef CloseSpelling = "]";
+  switch (Tok.Kind) {
+  case TokenKind::LParen:
+    Seq = C.create<TupleValue>();
+    Close = TokenKind::RParen;
+    CloseSpelling = ")";
+    break;
+  case TokenKind::LSquare:
+    Seq = C.create<ListValue>();
+    break;
+  case TokenKind::SetOpen:
+    Seq = C.create<SetValue>();
+    Close = TokenKind::RBrace;
+    CloseSpelling = "}";
+    break;
+  default:
+    Seq = C.create<FrozenSetValue>();
+    Close = TokenKind::RBrace;
+    CloseSpelling = "}";
+    break;
+  }
+  bind(Label, Seq);
+  Out = Seq;
+  lex();
+  bool Trailing;
+  SMLoc CloseLoc;
+  if (parseElements(Close, CloseSpelling, Seq->getElements(), &Trailing,
+                    &CloseLoc))
+    return true;
+  if (isa<TupleValue>(Seq) && Seq->size() == 1 && !Trailing)
+    return error(CloseLoc, "expected ',' after the only element of a tuple");
+  return false;
+}
+
+bool Parser::parseDict(Value *&Out, std::optional<uint64_t> Label) {
+  auto *D = C.create<DictValue>();
+  bind(Label, D);
+  Out = D;
+  return parseMappingItems(D->getItems());
+}
+
+bool Parser::parseGlobal(Value *&Out, std::optional<uint64_t> Label) {
+  lex(); // '@'
+  std::string Module, Name;
+  if (parseName(Module, "a module name") ||
+      expect(TokenKind::Colon, "':' between module and name") ||
+      parseName(Name, "a global name"))
+    return true;
+  Out = C.create<GlobalValue>(std::move(Module), std::move(Name));
+  bind(Label, Out);
+  return false;
+}
+
+bool Parser::parseComplex(Value *&Out, std::optional<uint64_t> Label) {
+  lex(); // 'complex('
+  double Re, Im;
+  if (parseFloatLiteral(Re) ||
+      expect(TokenKind::Comma, "',' between the real and imaginary parts") ||
+      parseFloatLiteral(Im) ||
+      expect(TokenKind::RParen, "')' after the imaginary part"))
+    return true;
+  Out = C.create<ComplexValue>(Re, Im);
+  bind(Label, Out);
+  return false;
+}
+
+bool Parser::parseObject(Value *&Out, std::optional<uint64_t> Label,
+                         ObjectValue::Form F) {
+  lex(); // the form
+  auto *O = C.create<ObjectValue>(F, nullptr, nullptr);
+  bind(Label, O);
+  Out = O;
+  if (parseValue(O->getCallableRef()))
+    return true;
+  SMLoc ArgsLoc = Tok.getLoc();
+  Value *Args;
+  if (parseValue(Args))
+    return true;
+  if (!isa<TupleValue>(Args))
+    return error(ArgsLoc, "expected an argument tuple");
+  O->setArgs(cast<TupleValue>(Args));
+  if (consumeKeyword("kwargs") && parseValue(O->getKwargsRef()))
+    return true;
+  if (consumeKeyword("append")) {
+    if (expect(TokenKind::LSquare, "'[' to begin the appended items") ||
+        parseElements(TokenKind::RSquare, "]", O->getListItems(), nullptr))
+      return true;
+  }
+  if (consumeKeyword("setitems") && parseMappingItems(O->getDictItems()))
+    return true;
+  while (consumeKeyword("build")) {
+    Value *State;
+    if (parseValue(State))
+      return true;
+    O->getStates().push_back(State);
+  }
+  return false;
+}
+
+bool Parser::parseHooks(Value *&Out) {
+  if (consumeKeyword("absent")) {
+    Out = nullptr;
+    return false;
+  }
+  return parseValue(Out);
+}
+
+bool Parser::parseTensor(Value *&Out, std::optional<uint64_t> Label,
+                         TensorValue::Form F) {
+  lex(); // the form
+  StorageValue *S = nullptr;
+  if (parseStorageRef(S))
+    return true;
+  SMLoc DTypeLoc = Tok.getLoc();
+  DType T = DType::Float32;
+  if (parseDType(T))
+    return true;
+  bool Untyped = F == TensorValue::Form::RebuildTensorV3 &&
+                 S->getDType() == DType::Untyped;
+  if (T != S->getDType() && !Untyped)
+    return error(DTypeLoc, "expected dtype " + getDTypeIRName(S->getDType()) +
+                               ", the dtype of the tensor's storage");
+  SmallVector<int64_t, 4> Sizes, Strides;
+  if (parseShape(Sizes) || expectKeyword("stride"))
+    return true;
+  SMLoc StrideLoc = Tok.getLoc();
+  if (parseShape(Strides))
+    return true;
+  if (Strides.size() != Sizes.size())
+    return error(StrideLoc, "expected " + Twine(Sizes.size()) +
+                                " strides, one per dimension");
+  auto *TV = C.create<TensorValue>(F, S, T);
+  bind(Label, TV);
+  Out = TV;
+  TV->setShape(Sizes, Strides);
+  if (F == TensorValue::Form::RebuildTensorV3)
+    TV->setDTypeGlobal(
+        C.create<GlobalValue>("torch", getDTypeTorchName(T).str()));
+
+  if (consumeKeyword("offset")) {
+    int64_t Offset;
+    if (parseInt64(Offset, "the storage offset"))
+      return true;
+    TV->setOffset(Offset);
+  }
+  if (consumeKeyword("requires_grad"))
+    TV->setRequiresGrad(true);
+  bool HasHooksArg = F != TensorValue::Form::RebuildTensor &&
+                     F != TensorValue::Form::TensorClassState;
+  if (consumeKeyword("hooks")) {
+    if (parseHooks(TV->getHooksRef()))
+      return true;
+  } else if (HasHooksArg) {
+    TV->setHooks(makeEmptyOrderedDict());
+  }
+  if (consumeKeyword("quantizer") && parseValue(TV->getQuantizerRef()))
+    return true;
+  if (consumeKeyword("metadata") && parseValue(TV->getMetadataRef()))
+    return true;
+  return false;
+}
+
+bool Parser::parseParameter(Value *&Out, std::optional<uint64_t> Label,
+                            ParameterValue::Form F) {
+  lex(); // the form
+  auto *P = C.create<ParameterValue>(F, nullptr, false);
+  bind(Label, P);
+  Out = P;
+  if (expect(TokenKind::LParen, "'(' before the parameter's data") ||
+      parseValue(P->getDataRef()) ||
+      expect(TokenKind::RParen, "')' after the parameter's data"))
+    return true;
+  if (consumeKeyword("requires_grad"))
+    P->setRequiresGrad(true);
+  bool HasHooksArg = F == ParameterValue::Form::RebuildParameter ||
+                     F == ParameterValue::Form::RebuildParameterWithState;
+  if (consumeKeyword("hooks")) {
+    if (parseHooks(P->getHooksRef()))
+      return true;
+  } else if (HasHooksArg) {
+    P->setHooks(makeEmptyOrderedDict());
+  }
+  if (consumeKeyword("state") && parseValue(P->getStateRef()))
+    return true;
+  return false;
+}
+
+bool Parser::parseStateDict(Value *&Out, std::optional<uint64_t> Label) {
+  lex(); // 'state_dict'
+  auto *SD = C.create<StateDictValue>(nullptr);
+  bind(Label, SD);
+  Out = SD;
+  if (Tok.is(TokenKind::LBrace)) {
+    SD->getClassRef() = C.create<GlobalValue>("collections", "OrderedDict");
+  } else {
+    if (parseValue(SD->getClassRef()))
+      return true;
+    if (!Tok.is(TokenKind::LBrace))
+      return expected("'{' to begin the state dict's items");
+  }
+  if (parseMappingItems(SD->getItems()))
+    return true;
+  if (consumeKeyword("build") && parseValue(SD->getStateRef()))
+    return true;
+  return false;
+}
+
+bool Parser::parseOptimizerState(Value *&Out, std::optional<uint64_t> Label) {
+  lex(); // 'optimizer_state'
+  auto *OS = C.create<OptimizerStateValue>();
+  bind(Label, OS);
+  Out = OS;
+  return parseMappingItems(OS->getItems());
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+bool isTextualIR(MemoryBufferRef Buf) {
+  Lexer L(Buf.getBuffer());
+  const char *P = L.skipTrivia();
+  StringRef Rest(P, Buf.getBuffer().end() - P);
+  return Rest.starts_with("checkpoint") &&
+         (Rest.size() == 10 || !isIdentChar(Rest[10]));
+}
+
+Expected<std::unique_ptr<Checkpoint>>
+parseCheckpointText(std::unique_ptr<MemoryBuffer> Buf) {
+  auto C = std::make_unique<Checkpoint>();
+  C->setSourceName(Buf->getBufferIdentifier().str());
+  SourceMgr SM;
+  SM.AddNewSourceBuffer(std::move(Buf), SMLoc());
+  if (Error E = Parser(SM, *C).run())
+    return E;
+  return C;
+}
+
+} // namespace ckpt

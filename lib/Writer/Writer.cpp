@@ -1,0 +1,811 @@
+//===- Writer.cpp - Write the IR as a checkpoint --------------------------===//
+//
+// Part of ckpt-migrate. The pickle emitter mirrors CPython's Pickler for
+// protocol 2 (memoize every container, object, string and global; batch
+// APPENDS/SETITEMS by 1000), and the containers mirror torch.save: the legacy
+// stream of torch/serialization.py `_legacy_save` and the zip archive of
+// `_save` + PyTorchStreamWriter.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ckpt/Writer/Writer.h"
+#include "ckpt/Container/ZipWriter.h"
+#include "ckpt/IR/Checkpoint.h"
+#include "ckpt/Pickle/PickleWriter.h"
+#include "ckpt/Support/Error.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include <algorithm>
+
+using namespace llvm;
+using namespace ckpt::pickle;
+
+namespace ckpt {
+namespace {
+
+constexpr unsigned MaxEmitDepth = 20000;
+
+/// A storage as it is written: its record key and where its bytes are.
+struct StorageRecord {
+  std::string Key;
+  const StorageValue *S;
+};
+
+/// Emits the main pickle from the IR and collects the storages it names.
+class PickleEmitter {
+public:
+  PickleEmitter(std::string &Out, ContainerKind Target, bool KeepKeys)
+      : W(Out), Target(Target), KeepKeys(KeepKeys) {}
+
+  Error emitPickle(const Value *Root, unsigned Protocol) {
+    W.proto(Protocol);
+    this->Protocol = Protocol;
+    if (Error E = emit(Root, 0))
+      return E;
+    W.stop();
+    return Error::success();
+  }
+
+  /// Root storages named by the pickle, in first-reference order.
+  std::vector<StorageRecord> &records() { return Records; }
+
+private:
+  Error emit(const Value *V, unsigned Depth);
+  Error emitBody(const Value *V, unsigned Depth);
+  Error emitSequenceItems(ArrayRef<Value *> Items, unsigned Depth,
+                          bool Appends);
+  Error emitDictItems(ArrayRef<DictItem> Items, unsigned Depth);
+  Error emitTuple(const Value *Self, ArrayRef<const Value *> Elements,
+                  unsigned Depth);
+  Error emitStorage(const StorageValue *S, unsigned Depth);
+  Error emitTensor(const TensorValue *T, unsigned Depth);
+  Error emitParameter(const ParameterValue *P, unsigned Depth);
+  void emitGlobal(StringRef Module, StringRef Name);
+  void emitEmptyOrderedDict();
+  void memoize(const Value *V) { Memo[V] = W.put(); }
+
+  /// Calls a global with the given arguments (REDUCE), as save_reduce does.
+  Error emitCall(StringRef Module, StringRef Name,
+                 ArrayRef<const Value *> Args, unsigned Depth);
+  /// The record key of \p S (kept from the input or assigned).
+  StringRef keyFor(const StorageValue *S);
+
+  PickleWriter W;
+  ContainerKind Target;
+  bool KeepKeys;
+  unsigned Protocol = 2;
+  DenseMap<const Value *, uint32_t> Memo;
+  StringMap<uint32_t> GlobalMemo;
+  DenseMap<const StorageValue *, std::string> Keys;
+  StringSet<> UsedKeys;
+  std::vector<StorageRecord> Records;
+  unsigned NextKey = 0;
+};
+
+void PickleEmitter::emitGlobal(StringRef Module, StringRef Name) {
+  std::string Q = (Module + "\n" + Name).str();
+  auto It = GlobalMemo.find(Q);
+  if (It != GlobalMemo.end()) {
+    W.get(It->second);
+    return;
+  }
+  W.global(Module, Name);
+  GlobalMemo[Q] = W.put();
+}
+
+void PickleEmitter::emitEmptyOrderedDict() {
+  emitGlobal("collections", "OrderedDict");
+  W.emptyTuple();
+  W.op(Opcode::Reduce);
+  W.put();
+}
+
+Error PickleEmitter::emit(const Value *V, unsigned Depth) {
+  if (Depth > MaxEmitDepth)
+    return makeError("objects nested deeper than {0} levels cannot be "
+                     "written",
+                     MaxEmitDepth);
+  if (!V->isScalar()) {
+    auto It = Memo.find(V);
+    if (It != Memo.end()) {
+      W.get(It->second);
+      return Error::success();
+    }
+  }
+  return emitBody(V, Depth);
+}
+
+Error PickleEmitter::emitSequenceItems(ArrayRef<Value *> Items, unsigned Depth,
+                                       bool Appends) {
+  for (size_t I = 0; I < Items.size(); I += PickleWriter::BatchSize) {
+    ArrayRef<Value *> Batch =
+        Items.slice(I, std::min(PickleWriter::BatchSize, Items.size() - I));
+    if (Batch.size() == 1) {
+      if (Error E = emit(Batch[0], Depth + 1))
+        return E;
+      W.op(Appends ? Opcode::Append : Opcode::AddItems);
+      continue;
+    }
+    W.mark();
+    for (Value *X : Batch)
+      if (Error E = emit(X, Depth + 1))
+        return E;
+    W.op(Appends ? Opcode::Appends : Opcode::AddItems);
+  }
+  return Error::success();
+}
+
+Error PickleEmitter::emitDictItems(ArrayRef<DictItem> Items, unsigned Depth) {
+  for (size_t I = 0; I < Items.size(); I += PickleWriter::BatchSize) {
+    ArrayRef<DictItem> Batch =
+        Items.slice(I, std::min(PickleWriter::BatchSize, Items.size() - I));
+    if (Batch.size() == 1) {
+      if (Error E = emit(Batch[0].first, Depth + 1))
+        return E;
+      if (Error E = emit(Batch[0].second, Depth + 1))
+        return E;
+      W.op(Opcode::SetItem);
+      continue;
+    }
+    W.mark();
+    for (const DictItem &It : Batch) {
+      if (Error E = emit(It.first, Depth + 1))
+        return E;
+      if (Error E = emit(It.second, Depth + 1))
+        return E;
+    }
+    W.op(Opcode::SetItems);
+  }
+  return Error::success();
+}
+
+Error PickleEmitter::emitTuple(const Value *Self,
+                               ArrayRef<const Value *> Elements,
+                               unsigned Depth) {
+  if (Elements.empty()) {
+    W.emptyTuple();
+    return Error::success();
+  }
+  bool UseMark = Elements.size() > 3;
+  if (UseMark)
+    W.mark();
+  for (const Value *E : Elements)
+    if (Error Err = emit(E, Depth + 1))
+      return Err;
+  // A tuple reached again through a mutable element was completed by that
+  // inner visit: drop what we pushed and fetch it, as CPython does.
+  if (Self) {
+    auto It = Memo.find(Self);
+    if (It != Memo.end()) {
+      if (UseMark)
+        W.op(Opcode::PopMark);
+      else
+        for (size_t I = 0; I != Elements.size(); ++I)
+          W.op(Opcode::Pop);
+      W.get(It->second);
+      return Error::success();
+    }
+  }
+  W.tupleFromStack(Elements.size());
+  if (Self)
+    memoize(Self);
+  else
+    W.put();
+  return Error::success();
+}
+
+StringRef PickleEmitter::keyFor(const StorageValue *S) {
+  auto It = Keys.find(S);
+  if (It != Keys.end())
+    return It->second;
+  std::string K;
+  bool Keep = KeepKeys && !S->getKey().empty() &&
+              !UsedKeys.contains(S->getKey()) &&
+              (Target != ContainerKind::Zip ||
+               S->getKey().find('/') == StringRef::npos);
+  if (Keep) {
+    K = S->getKey().str();
+  } else {
+    do
+      K = std::to_string(NextKey++);
+    while (UsedKeys.contains(K));
+  }
+  UsedKeys.insert(K);
+  return Keys[S] = K;
+}
+
+Error PickleEmitter::emitStorage(const StorageValue *S, unsigned Depth) {
+  auto It = Memo.find(S);
+  if (It != Memo.end()) {
+    W.get(It->second);
+    return Error::success();
+  }
+  const StorageValue *Root = S->getViewRoot() ? S->getViewRoot() : S;
+  if (S->getViewRoot() && Target != ContainerKind::Legacy)
+    return makeError("storage '{0}' is a view of storage '{1}'; views can "
+                     "only be written to legacy checkpoints",
+                     S->getKey(), Root->getKey());
+  if (!Root->hasData())
+    return makeError(
+        "storage '{0}' has no bytes (the IR gave only its checksum); print "
+        "the IR with -inline-data to assemble it",
+        Root->getKey());
+  StringRef Cls = getDTypeStorageClass(Root->getDType());
+  if (Cls.empty())
+    return makeError("storage '{0}' of dtype {1} has no storage class; it "
+                     "must be untyped",
+                     Root->getKey(), getDTypeTorchName(Root->getDType()));
+  bool NewRoot = !Keys.count(Root);
+  StringRef Key = keyFor(Root);
+  if (NewRoot)
+    Records.push_back({Key.str(), Root});
+
+  // ('storage', class, key, location, numel[, view_metadata])
+  W.mark();
+  W.unicode("storage");
+  emitGlobal("torch", Cls);
+  W.unicode(Key);
+  W.unicode(Root->getLocation());
+  W.integer(Root->getNumElements());
+  if (Target == ContainerKind::Legacy) {
+    if (S->getViewRoot()) {
+      W.unicode(keyFor(S));
+      W.integer(S->getViewOffset());
+      W.integer(S->getNumElements());
+      W.tupleFromStack(3);
+    } else {
+      W.none();
+    }
+  }
+  W.op(Opcode::Tuple);
+  W.put();
+  W.op(Opcode::BinPersId);
+  memoize(S);
+  return Error::success();
+}
+
+/// Emits a tuple of plain ints (sizes, strides).
+static void emitIntTuple(PickleWriter &W, ArrayRef<int64_t> V) {
+  if (V.empty()) {
+    W.emptyTuple();
+    return;
+  }
+  if (V.size() > 3)
+    W.mark();
+  for (int64_t X : V)
+    W.integer(X);
+  W.tupleFromStack(V.size());
+  W.put();
+}
+
+Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
+  const StorageValue *S = T->getStorage();
+  int64_t Offset = T->getOffset();
+  // Zip has no storage views: point at the root with the offset folded in.
+  if (S->getViewRoot() && Target != ContainerKind::Legacy) {
+    Offset += S->getViewOffset();
+    S = S->getViewRoot();
+  }
+  auto EmitHooks = [&](const Value *H) -> Error {
+    if (H)
+      return emit(H, Depth + 1);
+    emitEmptyOrderedDict();
+    return Error::success();
+  };
+
+  if (T->getForm() == TensorValue::Form::TensorClassState) {
+    StringRef Cls = getDTypeStorageClass(S->getDType());
+    if (!Cls.ends_with("Storage"))
+      return makeError("a tensor of dtype {0} has no 0.1.10 tensor class",
+                       getDTypeTorchName(T->getDType()));
+    std::string TensorCls = (Cls.drop_back(7) + "Tensor").str();
+    emitGlobal(S->getLocation().starts_with("cuda") ? "torch.cuda" : "torch",
+               TensorCls);
+    W.emptyTuple();
+    W.op(Opcode::Reduce);
+    memoize(T);
+    W.mark();
+    if (Error E = emitStorage(S, Depth + 1))
+      return E;
+    W.integer(Offset);
+    emitIntTuple(W, T->getSizes());
+    emitIntTuple(W, T->getStrides());
+    W.op(Opcode::Tuple);
+    W.put();
+    W.op(Opcode::Build);
+    return Error::success();
+  }
+
+  StringRef Fn;
+  switch (T->getForm()) {
+  case TensorValue::Form::RebuildTensor:
+    Fn = "_rebuild_tensor";
+    break;
+  case TensorValue::Form::RebuildTensorV2:
+    Fn = "_rebuild_tensor_v2";
+    break;
+  case TensorValue::Form::RebuildTensorV3:
+    Fn = "_rebuild_tensor_v3";
+    break;
+  case TensorValue::Form::RebuildQTensor:
+    Fn = "_rebuild_qtensor";
+    break;
+  case TensorValue::Form::TensorClassState:
+    llvm_unreachable("handled above");
+  }
+  emitGlobal("torch._utils", Fn);
+  W.mark();
+  if (Error E = emitStorage(S, Depth + 1))
+    return E;
+  W.integer(Offset);
+  emitIntTuple(W, T->getSizes());
+  emitIntTuple(W, T->getStrides());
+  switch (T->getForm()) {
+  case TensorValue::Form::RebuildTensor:
+    break;
+  case TensorValue::Form::RebuildTensorV2:
+  case TensorValue::Form::RebuildTensorV3:
+    W.boolean(T->getRequiresGrad());
+    if (Error E = EmitHooks(T->getHooks()))
+      return E;
+    if (T->getForm() == TensorValue::Form::RebuildTensorV3)
+      emitGlobal("torch", getDTypeTorchName(T->getDType()));
+    if (T->getMetadata())
+      if (Error E = emit(T->getMetadata(), Depth + 1))
+        return E;
+    break;
+  case TensorValue::Form::RebuildQTensor:
+    if (!T->getQuantizer())
+      return makeError("a quantized tensor has no quantizer parameters");
+    if (Error E = emit(T->getQuantizer(), Depth + 1))
+      return E;
+    W.boolean(T->getRequiresGrad());
+    if (Error E = EmitHooks(T->getHooks()))
+      return E;
+    break;
+  case TensorValue::Form::TensorClassState:
+    break;
+  }
+  W.op(Opcode::Tuple);
+  W.put();
+  W.op(Opcode::Reduce);
+  memoize(T);
+  return Error::success();
+}
+
+Error PickleEmitter::emitParameter(const ParameterValue *P, unsigned Depth) {
+  if (P->getForm() == ParameterValue::Form::ParameterLegacyState) {
+    if (!P->getState())
+      return makeError("a Variable-era parameter lost its original object");
+    if (Error E = emit(P->getState(), Depth + 1))
+      return E;
+    // The parameter is that object.
+    Memo[P] = Memo.lookup(P->getState());
+    return Error::success();
+  }
+  auto EmitHooks = [&]() -> Error {
+    if (P->getHooks())
+      return emit(P->getHooks(), Depth + 1);
+    emitEmptyOrderedDict();
+    return Error::success();
+  };
+  switch (P->getForm()) {
+  case ParameterValue::Form::RebuildParameter:
+    emitGlobal("torch._utils", "_rebuild_parameter");
+    if (Error E = emit(P->getData(), Depth + 1))
+      return E;
+    W.boolean(P->getRequiresGrad());
+    if (Error E = EmitHooks())
+      return E;
+    W.tupleFromStack(3);
+    W.put();
+    break;
+  case ParameterValue::Form::RebuildParameterWithState:
+    emitGlobal("torch._utils", "_rebuild_parameter_with_state");
+    W.mark();
+    if (Error E = emit(P->getData(), Depth + 1))
+      return E;
+    W.boolean(P->getRequiresGrad());
+    if (Error E = EmitHooks())
+      return E;
+    if (P->getState()) {
+      if (Error E = emit(P->getState(), Depth + 1))
+        return E;
+    } else {
+      W.none();
+    }
+    W.op(Opcode::Tuple);
+    W.put();
+    break;
+  case ParameterValue::Form::ParameterCall:
+    emitGlobal("torch.nn.parameter", "Parameter");
+    if (Error E = emit(P->getData(), Depth + 1))
+      return E;
+    W.boolean(P->getRequiresGrad());
+    W.tupleFromStack(2);
+    W.put();
+    break;
+  case ParameterValue::Form::ParameterLegacyState:
+    llvm_unreachable("handled above");
+  }
+  W.op(Opcode::Reduce);
+  memoize(P);
+  return Error::success();
+}
+
+Error PickleEmitter::emitBody(const Value *V, unsigned Depth) {
+  switch (V->getKind()) {
+  case Value::Kind::None:
+    W.none();
+    return Error::success();
+  case Value::Kind::Bool:
+    W.boolean(cast<BoolValue>(V)->getValue());
+    return Error::success();
+  case Value::Kind::Int:
+    W.integer(cast<IntValue>(V)->getValue());
+    return Error::success();
+  case Value::Kind::BigInt:
+    W.bigInteger(cast<BigIntValue>(V)->getValue());
+    return Error::success();
+  case Value::Kind::Float:
+    W.floating(cast<FloatValue>(V)->getValue());
+    return Error::success();
+  case Value::Kind::Complex: {
+    auto *Cx = cast<ComplexValue>(V);
+    emitGlobal("builtins", "complex");
+    W.floating(Cx->getReal());
+    W.floating(Cx->getImag());
+    W.tupleFromStack(2);
+    W.put();
+    W.op(Opcode::Reduce);
+    memoize(V);
+    return Error::success();
+  }
+  case Value::Kind::Str:
+    W.unicode(cast<StrValue>(V)->getValue());
+    memoize(V);
+    return Error::success();
+  case Value::Kind::Bytes:
+    W.bytes(cast<BytesValue>(V)->getValue());
+    memoize(V);
+    return Error::success();
+  case Value::Kind::Py2Str:
+    W.py2String(cast<Py2StrValue>(V)->getValue());
+    memoize(V);
+    return Error::success();
+  case Value::Kind::ByteArray:
+    W.byteArray(cast<ByteArrayValue>(V)->getValue());
+    memoize(V);
+    return Error::success();
+  case Value::Kind::Tuple: {
+    auto *T = cast<TupleValue>(V);
+    SmallVector<const Value *, 8> Elements(T->elements().begin(),
+                                           T->elements().end());
+    return emitTuple(T, Elements, Depth);
+  }
+  case Value::Kind::List:
+    W.emptyList();
+    memoize(V);
+    return emitSequenceItems(cast<ListValue>(V)->elements(), Depth, true);
+  case Value::Kind::Set:
+  case Value::Kind::FrozenSet: {
+    auto Items = cast<SequenceValue>(V)->elements();
+    bool Frozen = isa<FrozenSetValue>(V);
+    if (Protocol >= 4 && !Frozen) {
+      W.emptySet();
+      memoize(V);
+      return emitSequenceItems(Items, Depth, /*Appends=*/false);
+    }
+    // set(list) / frozenset(list), as CPython writes them below protocol 4.
+    emitGlobal("builtins", Frozen ? "frozenset" : "set");
+    W.emptyList();
+    W.put();
+    if (Error E = emitSequenceItems(Items, Depth, true))
+      return E;
+    W.tupleFromStack(1);
+    W.put();
+    W.op(Opcode::Reduce);
+    memoize(V);
+    return Error::success();
+  }
+  case Value::Kind::Dict:
+  case Value::Kind::OptimizerState:
+    W.emptyDict();
+    memoize(V);
+    return emitDictItems(cast<MappingValue>(V)->items(), Depth);
+  case Value::Kind::Global: {
+    auto *G = cast<GlobalValue>(V);
+    emitGlobal(G->getModule(), G->getName());
+    return Error::success();
+  }
+  case Value::Kind::Object: {
+    auto *O = cast<ObjectValue>(V);
+    switch (O->getForm()) {
+    case ObjectValue::Form::Reduce:
+    case ObjectValue::Form::NewObj:
+    case ObjectValue::Form::NewObjEx:
+      if (Error E = emit(O->getCallable(), Depth + 1))
+        return E;
+      if (Error E = emit(O->getArgs(), Depth + 1))
+        return E;
+      if (O->getForm() == ObjectValue::Form::NewObjEx) {
+        if (Error E = emit(O->getKwargs(), Depth + 1))
+          return E;
+        W.op(Opcode::NewObjEx);
+      } else {
+        W.op(O->getForm() == ObjectValue::Form::Reduce ? Opcode::Reduce
+                                                       : Opcode::NewObj);
+      }
+      break;
+    case ObjectValue::Form::Inst:
+    case ObjectValue::Form::Obj: {
+      W.mark();
+      auto *G = O->getCallableGlobal();
+      if (O->getForm() == ObjectValue::Form::Obj || !G)
+        if (Error E = emit(O->getCallable(), Depth + 1))
+          return E;
+      for (Value *A : O->getArgs()->elements())
+        if (Error E = emit(A, Depth + 1))
+          return E;
+      if (O->getForm() == ObjectValue::Form::Inst && G) {
+        W.inst(G->getModule(), G->getName());
+      } else {
+        W.op(Opcode::Obj);
+      }
+      break;
+    }
+    }
+    memoize(V);
+    if (!O->listItems().empty())
+      if (Error E = emitSequenceItems(O->listItems(), Depth, true))
+        return E;
+    if (!O->dictItems().empty())
+      if (Error E = emitDictItems(O->dictItems(), Depth))
+        return E;
+    for (Value *S : O->states()) {
+      if (Error E = emit(S, Depth + 1))
+        return E;
+      W.op(Opcode::Build);
+    }
+    return Error::success();
+  }
+  case Value::Kind::PersistentRef:
+    if (Error E = emit(cast<PersistentRefValue>(V)->getId(), Depth + 1))
+      return E;
+    W.op(Opcode::BinPersId);
+    memoize(V);
+    return Error::success();
+  case Value::Kind::Extension:
+    W.extension(cast<ExtensionValue>(V)->getCode());
+    return Error::success();
+  case Value::Kind::Storage:
+    return emitStorage(cast<StorageValue>(V), Depth);
+  case Value::Kind::Tensor:
+    return emitTensor(cast<TensorValue>(V), Depth);
+  case Value::Kind::Parameter:
+    return emitParameter(cast<ParameterValue>(V), Depth);
+  case Value::Kind::StateDict: {
+    auto *SD = cast<StateDictValue>(V);
+    if (Error E = emit(SD->getClass(), Depth + 1))
+      return E;
+    W.emptyTuple();
+    W.op(Opcode::Reduce);
+    memoize(V);
+    if (Error E = emitDictItems(SD->items(), Depth))
+      return E;
+    if (SD->getState()) {
+      if (Error E = emit(SD->getState(), Depth + 1))
+        return E;
+      W.op(Opcode::Build);
+    }
+    return Error::success();
+  }
+  }
+  llvm_unreachable("unknown value kind");
+}
+
+/// Pickles a standalone value with protocol 2 (magic, version, key list).
+template <typename Fn> std::string pickleSmall(Fn Body) {
+  std::string Out;
+  PickleWriter W(Out);
+  W.proto(2);
+  Body(W);
+  W.stop();
+  return Out;
+}
+
+Error writeLegacy(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
+  const ContainerInfo &CI = C.getContainer();
+  bool SameKind = CI.Kind == ContainerKind::Legacy;
+
+  // Main pickle first: it decides which storages are written, under which
+  // keys.
+  std::string Main;
+  PickleEmitter PE(Main, ContainerKind::Legacy, /*KeepKeys=*/true);
+  if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol))
+    return E;
+
+  OS << pickleSmall([](PickleWriter &W) {
+    W.bigInteger(APInt(80, "1950a86a20f9469cfc6c", 16));
+  });
+  OS << pickleSmall([](PickleWriter &W) { W.integer(1001); });
+  if (SameKind && CI.SysInfo) {
+    std::string SysInfo;
+    PickleEmitter SE(SysInfo, ContainerKind::Legacy, true);
+    if (Error E = SE.emitPickle(CI.SysInfo, 2))
+      return E;
+    OS << SysInfo;
+  } else {
+    // {'protocol_version': 1001, 'little_endian': True,
+    //  'type_sizes': {'short': 2, 'int': 4, 'long': 4}}
+    OS << pickleSmall([](PickleWriter &W) {
+      W.emptyDict();
+      W.put();
+      W.mark();
+      W.unicode("protocol_version");
+      W.put();
+      W.integer(1001);
+      W.unicode("little_endian");
+      W.put();
+      W.boolean(true);
+      W.unicode("type_sizes");
+      W.put();
+      W.emptyDict();
+      W.put();
+      W.mark();
+      W.unicode("short");
+      W.put();
+      W.integer(2);
+      W.unicode("int");
+      W.put();
+      W.integer(4);
+      W.unicode("long");
+      W.put();
+      W.integer(4);
+      W.op(Opcode::SetItems);
+      W.op(Opcode::SetItems);
+    });
+  }
+  OS << Main;
+
+  // Keys sorted as strings, as torch's `sorted(serialized_storages.keys())`.
+  std::vector<StorageRecord> Records = PE.records();
+  llvm::sort(Records, [](const StorageRecord &A, const StorageRecord &B) {
+    return A.Key < B.Key;
+  });
+  OS << pickleSmall([&](PickleWriter &W) {
+    W.emptyList();
+    W.put();
+    for (size_t I = 0; I < Records.size(); I += PickleWriter::BatchSize) {
+      size_t N = std::min(PickleWriter::BatchSize, Records.size() - I);
+      if (N > 1)
+        W.mark();
+      for (size_t J = I; J != I + N; ++J) {
+        W.unicode(Records[J].Key);
+        W.put();
+      }
+      W.op(N > 1 ? Opcode::Appends : Opcode::Append);
+    }
+  });
+  for (const StorageRecord &R : Records) {
+    char Count[8];
+    uint64_t N = R.S->getNumElements();
+    for (unsigned I = 0; I != 8; ++I)
+      Count[I] = static_cast<char>((N >> (8 * I)) & 0xff);
+    OS.write(Count, 8);
+    OS << R.S->getData();
+  }
+  return Error::success();
+}
+
+Error writeZip(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
+  const ContainerInfo &CI = C.getContainer();
+  bool SameKind = CI.Kind == ContainerKind::Zip;
+  std::string Main;
+  PickleEmitter PE(Main, ContainerKind::Zip, /*KeepKeys=*/SameKind);
+  if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol))
+    return E;
+
+  std::string Root = Enc.ArchiveRoot.empty() ? "archive" : Enc.ArchiveRoot;
+  ZipWriter Z(OS, Root);
+  Z.addRecord("data.pkl", Main);
+  // Records torch writes before the data (2.7: .format_version,
+  // .storage_alignment, byteorder), then data/*, then version and .data/*.
+  auto IsTrailing = [](StringRef N) {
+    return N == "version" || N.starts_with(".data/");
+  };
+  if (SameKind)
+    for (const ExtraRecord &R : CI.Records)
+      if (!IsTrailing(R.Name))
+        Z.addRecord(R.Name, R.Data);
+  std::vector<StorageRecord> Records = PE.records();
+  llvm::sort(Records, [](const StorageRecord &A, const StorageRecord &B) {
+    return A.Key < B.Key;
+  });
+  for (const StorageRecord &R : Records)
+    Z.addRecord("data/" + R.Key, R.S->getData());
+  const ExtraRecord *Version = SameKind ? CI.findRecord("version") : nullptr;
+  Z.addRecord("version", Version ? StringRef(Version->Data) : "3\n");
+  if (SameKind)
+    for (const ExtraRecord &R : CI.Records)
+      if (IsTrailing(R.Name) && R.Name != "version")
+        Z.addRecord(R.Name, R.Data);
+  Z.finish();
+  return Error::success();
+}
+
+} // namespace
+
+ContainerKind getOutputContainer(const Checkpoint &C, const Encoding &Enc) {
+  if (Enc.Container)
+    return *Enc.Container;
+  ContainerKind K = C.getContainer().Kind;
+  return K == ContainerKind::Zip ? ContainerKind::Zip : ContainerKind::Legacy;
+}
+
+Error writeCheckpoint(const Checkpoint &C, raw_ostream &OS,
+                      const Encoding &Enc) {
+  if (!C.getRoot())
+    return makeError("the checkpoint has no root object");
+  switch (getOutputContainer(C, Enc)) {
+  case ContainerKind::Legacy:
+    return writeLegacy(C, OS, Enc);
+  case ContainerKind::Zip:
+    return writeZip(C, OS, Enc);
+  case ContainerKind::Tar:
+  case ContainerKind::Pickle:
+    return makeError("writing {0} checkpoints is not supported; use "
+                     "-format=legacy or -format=zip",
+                     getContainerKindName(*Enc.Container));
+  }
+  llvm_unreachable("unknown container");
+}
+
+Error writeCheckpointFile(const Checkpoint &C, StringRef Path,
+                          const Encoding &EncIn) {
+  Encoding Enc = EncIn;
+  if (Enc.ArchiveRoot.empty() && Path != "-")
+    Enc.ArchiveRoot = sys::path::stem(Path).str();
+  if (Enc.ArchiveRoot.empty())
+    Enc.ArchiveRoot = "archive";
+  if (Path == "-") {
+    if (Error E = writeCheckpoint(C, outs(), Enc))
+      return E;
+    outs().flush();
+    return Error::success();
+  }
+
+  // A temporary in the target directory, renamed into place on success:
+  // never a partial output file, and never a write through the input.
+  SmallString<256> Model(Path);
+  sys::path::remove_filename(Model);
+  sys::path::append(Model,
+                    "." + sys::path::filename(Path) + ".tmp-%%%%%%%%");
+  auto Temp = sys::fs::TempFile::create(Model);
+  if (!Temp)
+    return createFileError(Path, Temp.takeError());
+  Error E = [&]() -> Error {
+    raw_fd_ostream OS(Temp->FD, /*shouldClose=*/false);
+    if (Error E = writeCheckpoint(C, OS, Enc))
+      return E;
+    OS.flush();
+    if (OS.has_error()) {
+      std::error_code EC = OS.error();
+      OS.clear_error();
+      return createFileError(Path, errorCodeToError(EC));
+    }
+    return Error::success();
+  }();
+  if (E) {
+    consumeError(Temp->discard());
+    return E;
+  }
+  if (Error KE = Temp->keep(Path))
+    return createFileError(Path, std::move(KE));
+  return Error::success();
+}
+
+} // namespace ckpt
