@@ -268,6 +268,17 @@ void IRPrinter::printTensor(const TensorValue *T, unsigned Indent) {
     OS << " metadata ";
     printValue(T->getMetadata(), Indent);
   }
+  if (T->getSubclass()) {
+    OS << " subclass ";
+    printValue(T->getSubclass(), Indent);
+    if (auto *W = dyn_cast<GlobalValue>(T->getSubclassWrapper());
+        !W || !W->is("torch._tensor", "_rebuild_from_type_v2")) {
+      OS << " wrapper ";
+      printValue(T->getSubclassWrapper(), Indent);
+    }
+    OS << " state ";
+    printValue(T->getSubclassState(), Indent);
+  }
 }
 
 void IRPrinter::printBody(const Value *V, unsigned Indent) {

@@ -174,6 +174,9 @@ void forEachChildRef(Value *V, function_ref<void(Value *&)> Fn) {
     Opt(T->getMetadataRef());
     Opt(T->getQuantizerRef());
     Opt(T->getDTypeGlobalRef());
+    Opt(T->getSubclassWrapperRef());
+    Opt(T->getSubclassRef());
+    Opt(T->getSubclassStateRef());
     return;
   }
   case Value::Kind::Parameter: {

@@ -33,6 +33,7 @@ private:
   Value *lowerParameter(ObjectValue *O);
   Value *lowerStateDict(ObjectValue *O);
   Value *lowerTensorClassState(ObjectValue *O);
+  Value *lowerSubclass(ObjectValue *O);
   Value *lowerOptimizerState(DictValue *D);
 
   /// Reads a tuple of ints (sizes/strides).
@@ -152,6 +153,35 @@ Value *Lowerer::lowerTensorClassState(ObjectValue *O) {
   ObjectValue Probe(ObjectValue::Form::Reduce, O->getCallable(), State);
   Value *T = lowerTensor(&Probe, TensorValue::Form::TensorClassState);
   return T == &Probe ? O : T;
+}
+
+Value *Lowerer::lowerSubclass(ObjectValue *O) {
+  // _rebuild_from_type_v2(func, new_type, args, state): func(*args) made into
+  // an instance of new_type, then given state.
+  TupleValue *Args = O->getArgs();
+  if (!Args || Args->size() != 4 || !hasNoMutations(O))
+    return O;
+  auto *Fn = dyn_cast<GlobalValue>(map((*Args)[0]));
+  auto *InnerArgs = dyn_cast<TupleValue>(map((*Args)[2]));
+  if (!Fn || !InnerArgs || Fn->getModule() != "torch._utils")
+    return O;
+  TensorValue::Form F;
+  if (Fn->getName() == "_rebuild_tensor_v2")
+    F = TensorValue::Form::RebuildTensorV2;
+  else if (Fn->getName() == "_rebuild_tensor_v3")
+    F = TensorValue::Form::RebuildTensorV3;
+  else if (Fn->getName() == "_rebuild_qtensor")
+    F = TensorValue::Form::RebuildQTensor;
+  else if (Fn->getName() == "_rebuild_tensor")
+    F = TensorValue::Form::RebuildTensor;
+  else
+    return O;
+  ObjectValue Probe(ObjectValue::Form::Reduce, Fn, InnerArgs);
+  auto *T = dyn_cast<TensorValue>(lowerTensor(&Probe, F));
+  if (!T)
+    return O;
+  T->setSubclass(O->getCallable(), (*Args)[1], (*Args)[3]);
+  return T;
 }
 
 Value *Lowerer::lowerParameter(ObjectValue *O) {
@@ -299,6 +329,9 @@ Value *Lowerer::lowerObject(ObjectValue *O) {
       return lowerParameter(O);
     return O;
   }
+  if (G->is("torch._tensor", "_rebuild_from_type_v2") ||
+      G->is("torch.tensor", "_rebuild_from_type_v2"))
+    return lowerSubclass(O);
   if (G->is("torch.nn.parameter", "Parameter"))
     return lowerParameter(O);
   if ((G->getModule() == "torch" || G->getModule() == "torch.cuda") &&

@@ -336,6 +336,12 @@ Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
   case TensorValue::Form::TensorClassState:
     llvm_unreachable("handled above");
   }
+  // _rebuild_from_type_v2(fn, cls, args, state) around the rebuild call.
+  if (T->getSubclass()) {
+    if (Error E = emit(T->getSubclassWrapper(), Depth + 1))
+      return E;
+    W.mark();
+  }
   emitGlobal("torch._utils", Fn);
   W.mark();
   if (Error E = emitStorage(S, Depth + 1))
@@ -371,6 +377,14 @@ Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
   }
   W.op(Opcode::Tuple);
   W.put();
+  if (T->getSubclass()) {
+    if (Error E = emit(T->getSubclass(), Depth + 1))
+      return E;
+    if (Error E = emit(T->getSubclassState(), Depth + 1))
+      return E;
+    W.op(Opcode::Tuple);
+    W.put();
+  }
   W.op(Opcode::Reduce);
   memoize(T);
   return Error::success();

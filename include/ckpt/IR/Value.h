@@ -531,6 +531,22 @@ public:
   Value *getDTypeGlobal() const { return DTypeGlobal; }
   void setDTypeGlobal(Value *V) { DTypeGlobal = V; }
 
+  /// Tensor subclasses and tensors with Python state are pickled as
+  /// `torch._tensor._rebuild_from_type_v2(rebuild_fn, cls, args, state)`
+  /// around the plain rebuild call: the subclass (null for none), its state
+  /// (the instance __dict__, or None), and the wrapping function.
+  Value *getSubclass() const { return Subclass; }
+  Value *getSubclassState() const { return SubclassState; }
+  Value *getSubclassWrapper() const { return SubclassWrapper; }
+  void setSubclass(Value *Wrapper, Value *Cls, Value *State) {
+    SubclassWrapper = Wrapper;
+    Subclass = Cls;
+    SubclassState = State;
+  }
+  Value *&getSubclassRef() { return Subclass; }
+  Value *&getSubclassStateRef() { return SubclassState; }
+  Value *&getSubclassWrapperRef() { return SubclassWrapper; }
+
   static bool classof(const Value *V) { return V->getKind() == Kind::Tensor; }
 
 private:
@@ -544,6 +560,9 @@ private:
   Value *Metadata = nullptr;
   Value *Quantizer = nullptr;
   Value *DTypeGlobal = nullptr;
+  Value *Subclass = nullptr;
+  Value *SubclassState = nullptr;
+  Value *SubclassWrapper = nullptr;
 };
 
 /// An nn.Parameter wrapping a tensor.
