@@ -659,6 +659,7 @@ void printSummary(raw_ostream &OS, const Checkpoint &C) {
   std::map<std::string, unsigned> Globals;
   std::map<std::string, std::pair<unsigned, uint64_t>> ByDType;
   unsigned Tensors = 0, Params = 0, StateDicts = 0, Optimizers = 0;
+  bool TensorSteps = false;
   std::map<std::string, unsigned> Forms;
   std::map<std::string, unsigned> Locations;
 
@@ -671,6 +672,7 @@ void printSummary(raw_ostream &OS, const Checkpoint &C) {
   Push(C.getRoot());
   while (!Work.empty()) {
     const Value *V = Work.pop_back_val();
+    // Typed nodes stand for the globals their pickled form names.
     if (auto *G = dyn_cast<GlobalValue>(V))
       ++Globals[G->getQualifiedName()];
     else if (auto *T = dyn_cast<TensorValue>(V)) {
@@ -678,23 +680,44 @@ void printSummary(raw_ostream &OS, const Checkpoint &C) {
       static const char *Names[] = {"_rebuild_tensor", "_rebuild_tensor_v2",
                                     "_rebuild_tensor_v3", "_rebuild_qtensor",
                                     "torch.<T>Tensor + state"};
-      ++Forms[Names[unsigned(T->getForm())]];
+      StringRef Form = Names[unsigned(T->getForm())];
+      ++Forms[Form.str()];
+      if (Form.starts_with("_"))
+        ++Globals[("torch._utils." + Form).str()];
+      if (T->getForm() == TensorValue::Form::TensorClassState)
+        ++Globals[("torch." +
+                   getDTypeStorageClass(T->getDType()).drop_back(7) + "Tensor")
+                      .str()];
     } else if (auto *P = dyn_cast<ParameterValue>(V)) {
       ++Params;
       static const char *Names[] = {"_rebuild_parameter",
                                     "_rebuild_parameter_with_state",
                                     "Parameter(...)", "Parameter + state"};
       ++Forms[Names[unsigned(P->getForm())]];
+      if (P->getForm() == ParameterValue::Form::RebuildParameter ||
+          P->getForm() == ParameterValue::Form::RebuildParameterWithState)
+        ++Globals[("torch._utils." +
+                   StringRef(Names[unsigned(P->getForm())]))
+                      .str()];
+      else
+        ++Globals["torch.nn.parameter.Parameter"];
     } else if (isa<StateDictValue>(V))
       ++StateDicts;
-    else if (isa<OptimizerStateValue>(V))
+    else if (auto *O = dyn_cast<OptimizerStateValue>(V)) {
       ++Optimizers;
+      if (MappingValue *PS = O->getParamState())
+        for (const DictItem &It : PS->items())
+          if (auto *M = dyn_cast<MappingValue>(It.second))
+            if (isa_and_nonnull<TensorValue>(M->lookup("step")))
+              TensorSteps = true;
+    }
     forEachChild(V, [&](Value *Ch) { Push(Ch); });
   }
   uint64_t TotalBytes = 0;
   for (const StorageValue *S : C.getStorages()) {
     if (S->getViewRoot())
       continue;
+    ++Globals[("torch." + getDTypeStorageClass(S->getDType())).str()];
     auto &E = ByDType[getDTypeTorchName(S->getDType()).str()];
     ++E.first;
     E.second += S->getNumBytes();
@@ -715,9 +738,13 @@ void printSummary(raw_ostream &OS, const Checkpoint &C) {
     Era = "2.2+ (serialization_id record)";
   else if (CI.findRecord("byteorder"))
     Era = "2.1+ (byteorder record)";
+  else if (CI.Kind == ContainerKind::Zip && TensorSteps)
+    Era = "1.12 - 2.0 (zip; optimizer step is a tensor)";
   else if (CI.Kind == ContainerKind::Zip)
     Era = Forms.count("_rebuild_qtensor") ? "1.4 - 2.0, quantized (zip)"
                                           : "1.4 - 2.0 (zip container)";
+  else if (TensorSteps)
+    Era = "1.12+ (legacy container; optimizer step is a tensor)";
   else if (Forms.count("_rebuild_qtensor"))
     Era = "1.3 - 1.5 (quantized tensors)";
   else if (Forms.count("_rebuild_parameter"))
