@@ -11,7 +11,10 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "llvm/ADT/APInt.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/SourceMgr.h"
@@ -91,7 +94,8 @@ class Lexer {
 public:
   explicit Lexer(StringRef Buffer) : Cur(Buffer.begin()), End(Buffer.end()) {}
 
-  Token lex();
+  /// Lexes the next token into \p Out.
+  void lex(Token &Out) { Out = lexToken(); }
 
   /// Skips whitespace and comments; returns the position of the next token.
   const char *skipTrivia();
@@ -112,6 +116,7 @@ private:
     Cur = End;
     return T;
   }
+  Token lexToken();
   Token lexIdentifier(const char *Start);
   Token lexNumber(const char *Start);
   Token lexString(const char *Start, TokenKind K);
@@ -138,7 +143,7 @@ const char *Lexer::skipTrivia() {
   return Cur;
 }
 
-Token Lexer::lex() {
+Token Lexer::lexToken() {
   skipTrivia();
   const char *Start = Cur;
   if (Cur == End)
@@ -352,15 +357,28 @@ public:
 private:
   //===--- Diagnostics and tokens -----------------------------------------===//
 
+  // The diagnostic paths and lex() are kept out of line: inlined, their
+  // temporaries would grow the frames of the recursive parse functions, and
+  // with them the stack needed for deeply nested values.
+
   /// Records the diagnostic \p Msg at \p Loc (only the first one is kept)
   /// and returns true.
-  bool error(SMLoc Loc, const Twine &Msg);
+  LLVM_ATTRIBUTE_NOINLINE bool error(SMLoc Loc, const Twine &Msg);
   /// Reports `expected <What>` at the current token.
-  bool expected(const Twine &What) {
+  LLVM_ATTRIBUTE_NOINLINE bool expected(const Twine &What) {
     return error(Tok.getLoc(), "expected " + What);
   }
-  void lex() {
-    Tok = Lex.lex();
+  /// Reports `<Before><N><After>` at \p Loc.
+  LLVM_ATTRIBUTE_NOINLINE bool error(SMLoc Loc, const char *Before, uint64_t N,
+                                     const char *After) {
+    return error(Loc, Before + Twine(N) + After);
+  }
+  /// Reports `expected ',' or '<Close>'`.
+  LLVM_ATTRIBUTE_NOINLINE bool expectedCommaOr(StringRef Close) {
+    return expected("',' or '" + Close + "'");
+  }
+  LLVM_ATTRIBUTE_NOINLINE void lex() {
+    Lex.lex(Tok);
     if (Tok.is(TokenKind::Error))
       error(Tok.getLoc(), Tok.Str);
   }
@@ -382,7 +400,7 @@ private:
     lex();
     return false;
   }
-  bool expectKeyword(StringRef K) {
+  LLVM_ATTRIBUTE_NOINLINE bool expectKeyword(StringRef K) {
     if (!Tok.isKeyword(K))
       return expected("'" + K + "'");
     lex();
@@ -415,27 +433,46 @@ private:
   bool parseValue(Value *&Out);
   /// Parses a body, binding \p Label (if any) to the new node before its
   /// operands are parsed, so that cycles resolve.
+  ///
+  /// The recursive functions are kept out of line so that each level of
+  /// nesting only pays for the frames it goes through.
   bool parseBody(Value *&Out, std::optional<uint64_t> Label);
+  /// Scalars, globals, complex numbers and `ext`.
+  LLVM_ATTRIBUTE_NOINLINE bool parseAtom(Value *&Out,
+                                         std::optional<uint64_t> Label);
+  /// Values introduced by a keyword (objects, typed nodes, persistent ids).
+  LLVM_ATTRIBUTE_NOINLINE bool parseKeywordBody(Value *&Out,
+                                                std::optional<uint64_t> Label);
   void bind(std::optional<uint64_t> Label, Value *V) {
     if (Label)
       Values[*Label] = V;
   }
-  bool parseElements(TokenKind Close, StringRef CloseSpelling,
-                     SmallVectorImpl<Value *> &Out, bool *TrailingComma,
-                     SMLoc *CloseLoc = nullptr);
-  bool parseMappingItems(SmallVectorImpl<DictItem> &Out);
-  bool parseSequence(Value *&Out, std::optional<uint64_t> Label);
-  bool parseDict(Value *&Out, std::optional<uint64_t> Label);
-  bool parseGlobal(Value *&Out, std::optional<uint64_t> Label);
-  bool parseComplex(Value *&Out, std::optional<uint64_t> Label);
-  bool parseObject(Value *&Out, std::optional<uint64_t> Label,
-                   ObjectValue::Form F);
-  bool parseTensor(Value *&Out, std::optional<uint64_t> Label,
-                   TensorValue::Form F);
-  bool parseParameter(Value *&Out, std::optional<uint64_t> Label,
-                      ParameterValue::Form F);
-  bool parseStateDict(Value *&Out, std::optional<uint64_t> Label);
-  bool parseOptimizerState(Value *&Out, std::optional<uint64_t> Label);
+  LLVM_ATTRIBUTE_NOINLINE bool parseElements(TokenKind Close,
+                                             StringRef CloseSpelling,
+                                             SmallVectorImpl<Value *> &Out,
+                                             bool *TrailingComma,
+                                             SMLoc *CloseLoc = nullptr);
+  LLVM_ATTRIBUTE_NOINLINE bool
+  parseMappingItems(SmallVectorImpl<DictItem> &Out);
+  LLVM_ATTRIBUTE_NOINLINE bool parseSequence(Value *&Out,
+                                             std::optional<uint64_t> Label);
+  LLVM_ATTRIBUTE_NOINLINE bool parseDict(Value *&Out,
+                                         std::optional<uint64_t> Label);
+  LLVM_ATTRIBUTE_NOINLINE bool parseGlobal(Value *&Out,
+                                           std::optional<uint64_t> Label);
+  LLVM_ATTRIBUTE_NOINLINE bool parseComplex(Value *&Out,
+                                            std::optional<uint64_t> Label);
+  LLVM_ATTRIBUTE_NOINLINE bool
+  parseObject(Value *&Out, std::optional<uint64_t> Label, ObjectValue::Form F);
+  LLVM_ATTRIBUTE_NOINLINE bool
+  parseTensor(Value *&Out, std::optional<uint64_t> Label, TensorValue::Form F);
+  LLVM_ATTRIBUTE_NOINLINE bool parseParameter(Value *&Out,
+                                              std::optional<uint64_t> Label,
+                                              ParameterValue::Form F);
+  LLVM_ATTRIBUTE_NOINLINE bool parseStateDict(Value *&Out,
+                                              std::optional<uint64_t> Label);
+  LLVM_ATTRIBUTE_NOINLINE bool
+  parseOptimizerState(Value *&Out, std::optional<uint64_t> Label);
   /// Parses the operand of `hooks`: a value or `absent` (null).
   bool parseHooks(Value *&Out);
 
@@ -464,8 +501,8 @@ private:
     SMLoc Loc;
   };
   DenseMap<StorageValue *, PendingView> Views;
-  /// Views whose root and data are set (true) or being set (false).
-  DenseMap<StorageValue *, bool> ResolvedViews;
+  /// Views whose root and data are set.
+  DenseSet<StorageValue *> ResolvedViews;
 };
 
 bool Parser::error(SMLoc Loc, const Twine &Msg) {
@@ -652,32 +689,39 @@ bool Parser::resolveViews() {
 }
 
 bool Parser::resolveView(StorageValue *S) {
-  auto [It, New] = ResolvedViews.insert({S, false});
-  if (!New) {
-    if (It->second)
-      return false;
-    return error(Views[S].Loc,
-                 "expected a view of a storage that is not a view of it");
+  // Follow the views of views down to a storage that is resolved or not a
+  // view, then resolve the chain from there up (iteratively: a hostile file
+  // may chain many views).
+  SmallVector<StorageValue *, 4> Chain;
+  SmallPtrSet<StorageValue *, 4> OnChain;
+  for (StorageValue *Cur = S; Views.count(Cur) && !ResolvedViews.count(Cur);) {
+    PendingView V = Views.lookup(Cur);
+    if (!OnChain.insert(Cur).second)
+      return error(V.Loc,
+                   "expected a view of a storage that is not a view of it");
+    Chain.push_back(Cur);
+    auto RootIt = Storages.find(V.Root);
+    if (RootIt == Storages.end())
+      return error(V.Loc, "expected a declared storage; %s", V.Root,
+                   " is not declared");
+    Cur = RootIt->second;
   }
-  const PendingView &V = Views[S];
-  auto RootIt = Storages.find(V.Root);
-  if (RootIt == Storages.end())
-    return error(V.Loc, "expected a declared storage; %s" + Twine(V.Root) +
-                            " is not declared");
-  StorageValue *Root = RootIt->second;
-  if (Views.count(Root) && resolveView(Root))
-    return true;
-  uint64_t ES = getDTypeSize(S->getDType());
-  uint64_t Begin = V.Offset * ES;
-  if (V.Offset > std::numeric_limits<uint64_t>::max() / ES ||
-      Begin > Root->getNumBytes() ||
-      S->getNumBytes() > Root->getNumBytes() - Begin)
-    return error(V.Loc, "expected a view inside its root storage (" +
-                            Twine(Root->getNumBytes()) + " bytes)");
-  S->setView(Root, V.Offset);
-  if (Root->hasData())
-    S->setData(Root->getData().substr(Begin, S->getNumBytes()), std::nullopt);
-  ResolvedViews[S] = true;
+  for (StorageValue *View : llvm::reverse(Chain)) {
+    PendingView V = Views.lookup(View);
+    StorageValue *Root = Storages.find(V.Root)->second;
+    uint64_t ES = getDTypeSize(View->getDType());
+    uint64_t Begin = V.Offset * ES;
+    if (V.Offset > std::numeric_limits<uint64_t>::max() / ES ||
+        Begin > Root->getNumBytes() ||
+        View->getNumBytes() > Root->getNumBytes() - Begin)
+      return error(V.Loc, "expected a view inside its root storage (",
+                   Root->getNumBytes(), " bytes)");
+    View->setView(Root, V.Offset);
+    if (Root->hasData())
+      View->setData(Root->getData().substr(Begin, View->getNumBytes()),
+                    std::nullopt);
+    ResolvedViews.insert(View);
+  }
   return false;
 }
 
@@ -773,8 +817,8 @@ bool Parser::parseStorageRef(StorageValue *&Out) {
     return expected("a storage (%sN)");
   auto It = Storages.find(Tok.Ref);
   if (It == Storages.end())
-    return error(Tok.getLoc(), "expected a declared storage; %s" +
-                                   Twine(Tok.Ref) + " is not declared");
+    return error(Tok.getLoc(), "expected a declared storage; %s", Tok.Ref,
+                 " is not declared");
   Out = It->second;
   lex();
   return false;
@@ -804,8 +848,8 @@ Value *Parser::makeInteger(StringRef Text) {
 
 bool Parser::parseValue(Value *&Out) {
   if (Depth >= MaxNestingDepth)
-    return error(Tok.getLoc(), "expected values nested at most " +
-                                   Twine(MaxNestingDepth) + " levels deep");
+    return error(Tok.getLoc(), "expected values nested at most ",
+                 MaxNestingDepth, " levels deep");
   ++Depth;
   auto Restore = make_scope_exit([&] { --Depth; });
 
@@ -825,26 +869,40 @@ bool Parser::parseValue(Value *&Out) {
   if (!consumeIf(TokenKind::Equal)) {
     auto It = Values.find(N);
     if (It == Values.end())
-      return error(Loc, "expected a defined value; %v" + Twine(N) +
-                            " is not defined before this use");
+      return error(Loc, "expected a defined value; %v", N,
+                   " is not defined before this use");
     Out = It->second;
     return false;
   }
   if (Values.count(N))
-    return error(Loc, "expected a new value name; %v" + Twine(N) +
-                          " is already defined");
+    return error(Loc, "expected a new value name; %v", N,
+                 " is already defined");
   return parseBody(Out, N);
 }
 
 bool Parser::parseBody(Value *&Out, std::optional<uint64_t> Label) {
   switch (Tok.Kind) {
+  case TokenKind::LParen:
+  case TokenKind::LSquare:
+  case TokenKind::SetOpen:
+  case TokenKind::FrozenSetOpen:
+    return parseSequence(Out, Label);
+  case TokenKind::LBrace:
+    return parseDict(Out, Label);
+  case TokenKind::Identifier:
+    return parseKeywordBody(Out, Label);
+  default:
+    return parseAtom(Out, Label);
+  }
+}
+
+bool Parser::parseAtom(Value *&Out, std::optional<uint64_t> Label) {
+  switch (Tok.Kind) {
   case TokenKind::Integer:
     Out = makeInteger(Tok.Spelling);
     if (!Out)
       return expected("an integer");
-    bind(Label, Out);
-    lex();
-    return false;
+    break;
   case TokenKind::Float: {
     double D;
     if (parseFloatLiteral(D))
@@ -865,13 +923,6 @@ bool Parser::parseBody(Value *&Out, std::optional<uint64_t> Label) {
   case TokenKind::ByteArrayString:
     Out = C.create<ByteArrayValue>(std::move(Tok.Str));
     break;
-  case TokenKind::LParen:
-  case TokenKind::LSquare:
-  case TokenKind::SetOpen:
-  case TokenKind::FrozenSetOpen:
-    return parseSequence(Out, Label);
-  case TokenKind::LBrace:
-    return parseDict(Out, Label);
   case TokenKind::At:
     return parseGlobal(Out, Label);
   case TokenKind::ComplexOpen:
@@ -890,43 +941,6 @@ bool Parser::parseBody(Value *&Out, std::optional<uint64_t> Label) {
       Out = C.create<FloatValue>(D);
       bind(Label, Out);
       return false;
-    }
-    if (auto F = StringSwitch<std::optional<ObjectValue::Form>>(K)
-                     .Case("reduce", ObjectValue::Form::Reduce)
-                     .Case("newobj", ObjectValue::Form::NewObj)
-                     .Case("newobj_ex", ObjectValue::Form::NewObjEx)
-                     .Case("inst", ObjectValue::Form::Inst)
-                     .Case("obj", ObjectValue::Form::Obj)
-                     .Default(std::nullopt))
-      return parseObject(Out, Label, *F);
-    if (auto F = StringSwitch<std::optional<TensorValue::Form>>(K)
-                     .Case("tensor", TensorValue::Form::RebuildTensorV2)
-                     .Case("tensor_v1", TensorValue::Form::RebuildTensor)
-                     .Case("tensor_v3", TensorValue::Form::RebuildTensorV3)
-                     .Case("qtensor", TensorValue::Form::RebuildQTensor)
-                     .Case("tensor_class", TensorValue::Form::TensorClassState)
-                     .Default(std::nullopt))
-      return parseTensor(Out, Label, *F);
-    if (auto F =
-            StringSwitch<std::optional<ParameterValue::Form>>(K)
-                .Case("parameter", ParameterValue::Form::RebuildParameter)
-                .Case("parameter_with_state",
-                      ParameterValue::Form::RebuildParameterWithState)
-                .Case("parameter_call", ParameterValue::Form::ParameterCall)
-                .Case("parameter_legacy",
-                      ParameterValue::Form::ParameterLegacyState)
-                .Default(std::nullopt))
-      return parseParameter(Out, Label, *F);
-    if (K == "state_dict")
-      return parseStateDict(Out, Label);
-    if (K == "optimizer_state")
-      return parseOptimizerState(Out, Label);
-    if (K == "persistent_id") {
-      auto *P = C.create<PersistentRefValue>(nullptr);
-      bind(Label, P);
-      Out = P;
-      lex();
-      return parseValue(P->getIdRef());
     }
     if (K == "ext") {
       lex();
@@ -952,6 +966,47 @@ bool Parser::parseBody(Value *&Out, std::optional<uint64_t> Label) {
   return false;
 }
 
+bool Parser::parseKeywordBody(Value *&Out, std::optional<uint64_t> Label) {
+  StringRef K = Tok.Spelling;
+  if (auto F = StringSwitch<std::optional<ObjectValue::Form>>(K)
+                   .Case("reduce", ObjectValue::Form::Reduce)
+                   .Case("newobj", ObjectValue::Form::NewObj)
+                   .Case("newobj_ex", ObjectValue::Form::NewObjEx)
+                   .Case("inst", ObjectValue::Form::Inst)
+                   .Case("obj", ObjectValue::Form::Obj)
+                   .Default(std::nullopt))
+    return parseObject(Out, Label, *F);
+  if (auto F = StringSwitch<std::optional<TensorValue::Form>>(K)
+                   .Case("tensor", TensorValue::Form::RebuildTensorV2)
+                   .Case("tensor_v1", TensorValue::Form::RebuildTensor)
+                   .Case("tensor_v3", TensorValue::Form::RebuildTensorV3)
+                   .Case("qtensor", TensorValue::Form::RebuildQTensor)
+                   .Case("tensor_class", TensorValue::Form::TensorClassState)
+                   .Default(std::nullopt))
+    return parseTensor(Out, Label, *F);
+  if (auto F = StringSwitch<std::optional<ParameterValue::Form>>(K)
+                   .Case("parameter", ParameterValue::Form::RebuildParameter)
+                   .Case("parameter_with_state",
+                         ParameterValue::Form::RebuildParameterWithState)
+                   .Case("parameter_call", ParameterValue::Form::ParameterCall)
+                   .Case("parameter_legacy",
+                         ParameterValue::Form::ParameterLegacyState)
+                   .Default(std::nullopt))
+    return parseParameter(Out, Label, *F);
+  if (K == "state_dict")
+    return parseStateDict(Out, Label);
+  if (K == "optimizer_state")
+    return parseOptimizerState(Out, Label);
+  if (K == "persistent_id") {
+    auto *P = C.create<PersistentRefValue>(nullptr);
+    bind(Label, P);
+    Out = P;
+    lex();
+    return parseValue(P->getIdRef());
+  }
+  return parseAtom(Out, Label);
+}
+
 bool Parser::parseElements(TokenKind Close, StringRef CloseSpelling,
                            SmallVectorImpl<Value *> &Out, bool *TrailingComma,
                            SMLoc *CloseLoc) {
@@ -963,7 +1018,7 @@ bool Parser::parseElements(TokenKind Close, StringRef CloseSpelling,
     Out.push_back(E);
     Trailing = consumeIf(TokenKind::Comma);
     if (!Trailing && !Tok.is(Close))
-      return expected("',' or '" + CloseSpelling + "'");
+      return expectedCommaOr(CloseSpelling);
   }
   if (CloseLoc)
     *CloseLoc = Tok.getLoc();
@@ -1151,6 +1206,20 @@ bool Parser::parseTensor(Value *&Out, std::optional<uint64_t> Label,
     return true;
   if (consumeKeyword("metadata") && parseValue(TV->getMetadataRef()))
     return true;
+  // A tensor subclass: _rebuild_from_type_v2(rebuild, cls, args, state).
+  if (consumeKeyword("subclass")) {
+    if (parseValue(TV->getSubclassRef()))
+      return true;
+    if (consumeKeyword("wrapper")) {
+      if (parseValue(TV->getSubclassWrapperRef()))
+        return true;
+    } else {
+      TV->getSubclassWrapperRef() =
+          C.create<GlobalValue>("torch._tensor", "_rebuild_from_type_v2");
+    }
+    if (expectKeyword("state") || parseValue(TV->getSubclassStateRef()))
+      return true;
+  }
   return false;
 }
 

@@ -8,6 +8,7 @@
 
 #include "ckpt/Container/Archive.h"
 #include "ckpt/Container/Container.h"
+#include "ckpt/IR/Parser.h"
 #include "ckpt/IR/Printer.h"
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Reader.h"
@@ -205,7 +206,15 @@ int main(int argc, char **argv) {
   if (PrintIR || Summary || ListTensors || !WantsText) {
     ReaderOptions RO;
     RO.Lower = !NoLower;
-    auto C = readCheckpoint(std::move(*Buf), RO);
+    // Textual IR (.ckir) or a binary checkpoint, told apart by content.
+    bool IsText = isTextualIR((*Buf)->getMemBufferRef());
+    auto C = IsText ? parseCheckpointText(std::move(*Buf))
+                    : readCheckpoint(std::move(*Buf), RO);
+    if (!C && IsText) {
+      // The parser's diagnostic already reads `FILE:LINE:COL: error: ...`.
+      errs() << ToolName << ": " << toString(C.takeError()) << '\n';
+      return 1;
+    }
     if (!C) {
       reportError(InputFilename, C.takeError());
       return 1;
