@@ -1076,8 +1076,14 @@ bool Parser::parseSequence(Value *&Out, std::optional<uint64_t> Label) {
   if (parseElements(Close, CloseSpelling, Seq->getElements(), &Trailing,
                     &CloseLoc))
     return true;
-  if (isa<TupleValue>(Seq) && Seq->size() == 1 && !Trailing)
-    return error(CloseLoc, "expected ',' after the only element of a tuple");
+  if (isa<TupleValue>(Seq) && Seq->size() == 1 && !Trailing) {
+    // `(value)` without a comma groups a value (the printer uses it around
+    // objects whose trailing clauses would otherwise attach to the outer
+    // object); a labelled group makes no sense.
+    if (Label)
+      return error(CloseLoc, "expected ',' after the only element of a tuple");
+    Out = (*Seq)[0];
+  }
   return false;
 }
 

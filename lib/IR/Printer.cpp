@@ -113,6 +113,10 @@ private:
   }
 
   void printValue(const Value *V, unsigned Indent);
+  /// Prints a value that a keyword clause may follow (a callable, a build
+  /// state, ...): an object with trailing clauses of its own is grouped in
+  /// parentheses so that the outer clauses cannot attach to it.
+  void printOperand(const Value *V, unsigned Indent);
   void printBody(const Value *V, unsigned Indent);
   void printSequence(StringRef Open, StringRef Close,
                      ArrayRef<Value *> Elements, unsigned Indent);
@@ -128,6 +132,7 @@ private:
   const Checkpoint &C;
   const PrintOptions &Opts;
   DenseMap<const Value *, unsigned> Uses;
+  DenseSet<Value *> Seen;
   DenseMap<const Value *, unsigned> Labels;
   DenseSet<const Value *> Printing;
   DenseMap<const StorageValue *, unsigned> StorageIds;
@@ -135,9 +140,14 @@ private:
 };
 
 void IRPrinter::countUses(Value *Root) {
-  SmallVector<Value *, 64> Work{Root};
-  Uses[Root] = 1;
-  DenseSet<Value *> Seen{Root};
+  // Accumulates over the header values and the root, so that a node shared
+  // between them is labelled too.
+  SmallVector<Value *, 64> Work;
+  if (Root->isScalar() || isa<StorageValue>(Root) || isa<GlobalValue>(Root))
+    return;
+  if (Uses[Root]++ || !Seen.insert(Root).second)
+    return;
+  Work.push_back(Root);
   while (!Work.empty()) {
     Value *V = Work.pop_back_val();
     forEachChild(V, [&](Value *Ch) {
@@ -224,6 +234,18 @@ void IRPrinter::printValue(const Value *V, unsigned Indent) {
   Printing.erase(V);
 }
 
+void IRPrinter::printOperand(const Value *V, unsigned Indent) {
+  auto *O = dyn_cast<ObjectValue>(V);
+  bool Group = O && !Labels.count(O) &&
+               (O->getKwargs() || !O->listItems().empty() ||
+                !O->dictItems().empty() || !O->states().empty());
+  if (Group)
+    OS << '(';
+  printValue(V, Indent);
+  if (Group)
+    OS << ')';
+}
+
 void IRPrinter::printTensor(const TensorValue *T, unsigned Indent) {
   switch (T->getForm()) {
   case TensorValue::Form::RebuildTensor:
@@ -256,28 +278,28 @@ void IRPrinter::printTensor(const TensorValue *T, unsigned Indent) {
   if (HooksExpected && !isEmptyOrderedDict(T->getHooks())) {
     OS << " hooks ";
     if (T->getHooks())
-      printValue(T->getHooks(), Indent);
+      printOperand(T->getHooks(), Indent);
     else
       OS << "absent";
   }
   if (T->getQuantizer()) {
     OS << " quantizer ";
-    printValue(T->getQuantizer(), Indent);
+    printOperand(T->getQuantizer(), Indent);
   }
   if (T->getMetadata()) {
     OS << " metadata ";
-    printValue(T->getMetadata(), Indent);
+    printOperand(T->getMetadata(), Indent);
   }
   if (T->getSubclass()) {
     OS << " subclass ";
-    printValue(T->getSubclass(), Indent);
+    printOperand(T->getSubclass(), Indent);
     if (auto *W = dyn_cast<GlobalValue>(T->getSubclassWrapper());
         !W || !W->is("torch._tensor", "_rebuild_from_type_v2")) {
       OS << " wrapper ";
-      printValue(T->getSubclassWrapper(), Indent);
+      printOperand(T->getSubclassWrapper(), Indent);
     }
     OS << " state ";
-    printValue(T->getSubclassState(), Indent);
+    printOperand(T->getSubclassState(), Indent);
   }
 }
 
@@ -363,12 +385,12 @@ void IRPrinter::printBody(const Value *V, unsigned Indent) {
       OS << "obj ";
       break;
     }
-    printValue(O->getCallable(), Indent);
+    printOperand(O->getCallable(), Indent);
     OS << ' ';
     printValue(O->getArgs(), Indent);
     if (O->getKwargs()) {
       OS << " kwargs ";
-      printValue(O->getKwargs(), Indent);
+      printOperand(O->getKwargs(), Indent);
     }
     if (!O->listItems().empty()) {
       OS << " append ";
@@ -380,13 +402,13 @@ void IRPrinter::printBody(const Value *V, unsigned Indent) {
     }
     for (Value *S : O->states()) {
       OS << " build ";
-      printValue(S, Indent);
+      printOperand(S, Indent);
     }
     return;
   }
   case Value::Kind::PersistentRef:
     OS << "persistent_id ";
-    printValue(cast<PersistentRefValue>(V)->getId(), Indent);
+    printOperand(cast<PersistentRefValue>(V)->getId(), Indent);
     return;
   case Value::Kind::Extension:
     OS << "ext " << cast<ExtensionValue>(V)->getCode();
@@ -423,13 +445,13 @@ void IRPrinter::printBody(const Value *V, unsigned Indent) {
         !isEmptyOrderedDict(P->getHooks())) {
       OS << " hooks ";
       if (P->getHooks())
-        printValue(P->getHooks(), Indent);
+        printOperand(P->getHooks(), Indent);
       else
         OS << "absent";
     }
     if (P->getState()) {
       OS << " state ";
-      printValue(P->getState(), Indent);
+      printOperand(P->getState(), Indent);
     }
     return;
   }
@@ -444,7 +466,7 @@ void IRPrinter::printBody(const Value *V, unsigned Indent) {
     printMapping(SD->items(), Indent);
     if (SD->getState()) {
       OS << " build ";
-      printValue(SD->getState(), Indent);
+      printOperand(SD->getState(), Indent);
     }
     return;
   }
@@ -487,10 +509,12 @@ void IRPrinter::print() {
     printQuoted(OS, CI.ArchiveRoot, true);
     OS << '\n';
   }
+  for (Value *V : {CI.Magic, CI.ProtocolVersion, CI.SysInfo, C.getRoot()})
+    if (V)
+      countUses(V);
   auto PrintHeaderValue = [&](StringRef Name, Value *V) {
     if (!V)
       return;
-    countUses(V);
     OS << "  " << Name << ' ';
     printValue(V, 1);
     OS << '\n';
@@ -517,7 +541,6 @@ void IRPrinter::print() {
 
   OS << '\n';
   if (Value *Root = C.getRoot()) {
-    countUses(Root);
     OS << "root ";
     printValue(Root, 0);
     OS << '\n';

@@ -176,15 +176,16 @@ Expected<Value *> makeIntFromDecimal(Checkpoint &C, StringRef Text,
   int64_t V;
   if (!Text.getAsInteger(10, V))
     return C.create<IntValue>(V);
-  APInt Big;
-  if (Text.empty() || Text.getAsInteger(10, Big))
+  // getAsInteger(APInt) takes no sign: parse the magnitude, then negate.
+  bool Neg = Text.consume_front("-");
+  if (!Neg)
+    Text.consume_front("+");
+  APInt Mag;
+  if (Text.empty() || Text.getAsInteger(10, Mag))
     return decodeError(Offset, "'{0}' is not a decimal integer", Text);
-  // getAsInteger yields an unsigned-width APInt; make it a signed minimal one.
-  bool Neg = Text.starts_with("-");
-  unsigned Bits = Big.getActiveBits() + 1;
-  APInt S = Big.zextOrTrunc(Bits);
+  APInt S = Mag.zext(Mag.getActiveBits() + 1);
   if (Neg)
-    S = Big.sextOrTrunc(Bits);
+    S.negate();
   unsigned Bytes = (S.getSignificantBits() + 7) / 8;
   return C.create<BigIntValue>(S.sextOrTrunc(Bytes * 8));
 }

@@ -19,6 +19,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include <algorithm>
+#include <array>
 
 using namespace llvm;
 using namespace ckpt::pickle;
@@ -63,6 +64,7 @@ private:
   Error emitStorage(const StorageValue *S, unsigned Depth);
   Error emitTensor(const TensorValue *T, unsigned Depth);
   Error emitParameter(const ParameterValue *P, unsigned Depth);
+  Error emitPersistentRef(const PersistentRefValue *P, unsigned Depth);
   void emitGlobal(StringRef Module, StringRef Name);
   void emitEmptyOrderedDict();
   void memoize(const Value *V) { Memo[V] = W.put(); }
@@ -343,6 +345,9 @@ Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
     W.mark();
   }
   emitGlobal("torch._utils", Fn);
+  if (T->getSubclass())
+    if (Error E = emit(T->getSubclass(), Depth + 1))
+      return E;
   W.mark();
   if (Error E = emitStorage(S, Depth + 1))
     return E;
@@ -378,8 +383,6 @@ Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
   W.op(Opcode::Tuple);
   W.put();
   if (T->getSubclass()) {
-    if (Error E = emit(T->getSubclass(), Depth + 1))
-      return E;
     if (Error E = emit(T->getSubclassState(), Depth + 1))
       return E;
     W.op(Opcode::Tuple);
@@ -446,6 +449,47 @@ Error PickleEmitter::emitParameter(const ParameterValue *P, unsigned Depth) {
     llvm_unreachable("handled above");
   }
   W.op(Opcode::Reduce);
+  memoize(P);
+  return Error::success();
+}
+
+/// If \p Id is the persistent id of a pickled nn.Module class, returns its
+/// (class, source file, source): `('module', cls, file, src)` in legacy files,
+/// `(cls, file, src)` in 0.1.x tar files.
+static std::optional<std::array<Value *, 3>> getModuleSourceId(Value *Id) {
+  auto *T = dyn_cast<TupleValue>(Id);
+  if (!T)
+    return std::nullopt;
+  auto Tag = T->size() == 4 ? getStringValue((*T)[0]) : std::nullopt;
+  if (Tag && *Tag == "module")
+    return std::array<Value *, 3>{(*T)[1], (*T)[2], (*T)[3]};
+  if (T->size() == 3 && isa<GlobalValue>((*T)[0]))
+    return std::array<Value *, 3>{(*T)[0], (*T)[1], (*T)[2]};
+  return std::nullopt;
+}
+
+Error PickleEmitter::emitPersistentRef(const PersistentRefValue *P,
+                                       unsigned Depth) {
+  if (auto Module = getModuleSourceId(P->getId())) {
+    // Zip checkpoints name module classes directly; legacy ones attach the
+    // class source for torch's SourceChangeWarning.
+    if (Target != ContainerKind::Legacy)
+      return emit((*Module)[0], Depth + 1);
+    W.mark();
+    W.unicode("module");
+    W.put();
+    for (Value *X : *Module)
+      if (Error E = emit(X, Depth + 1))
+        return E;
+    W.op(Opcode::Tuple);
+    W.put();
+    W.op(Opcode::BinPersId);
+    memoize(P);
+    return Error::success();
+  }
+  if (Error E = emit(P->getId(), Depth + 1))
+    return E;
+  W.op(Opcode::BinPersId);
   memoize(P);
   return Error::success();
 }
@@ -587,11 +631,7 @@ Error PickleEmitter::emitBody(const Value *V, unsigned Depth) {
     return Error::success();
   }
   case Value::Kind::PersistentRef:
-    if (Error E = emit(cast<PersistentRefValue>(V)->getId(), Depth + 1))
-      return E;
-    W.op(Opcode::BinPersId);
-    memoize(V);
-    return Error::success();
+    return emitPersistentRef(cast<PersistentRefValue>(V), Depth);
   case Value::Kind::Extension:
     W.extension(cast<ExtensionValue>(V)->getCode());
     return Error::success();

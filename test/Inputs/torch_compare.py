@@ -10,8 +10,9 @@ it prints
 
     DIFF <A> <B>: <path>: <what differs>
 
-(path like `$['state_dict']['fc.weight']`, `.name` for attributes) and stops;
-with --keep-going it goes on with the next pair. An equal pair prints
+(path like `$['state_dict']['fc.weight']`, `.name` for attributes; on stdout
+and stderr) and stops; with --keep-going it goes on with the next pair.
+Load errors print `ERROR <A> <B>: ...` the same way. An equal pair prints
 
     equal tensors=<T> storages=<S> objects=<O>: <A> <B>
 
@@ -37,8 +38,8 @@ Compared:
   * scalars: ints of any size, floats (nan == nan, the sign of -0.0), complex,
     str, bytes, bytearray, None, bools; numpy arrays (dtype, shape, order,
     bytes) and scalars (dtype + bytes); torch dtype/device/layout/qscheme;
-    classes, functions and modules by qualified name; anything else by its
-    __reduce_ex__(4) result.
+    classes, functions and modules by qualified name; other objects by their
+    attributes and then by their __reduce_ex__(4) result.
 
 Exit status: 0 all pairs equal; 1 a difference or a load error; 2 usage.
 """
@@ -234,9 +235,13 @@ class Comparer:
         elif isinstance(a, bytearray):
             if bytes(a) != bytes(b):
                 raise Difference(path, "bytearray %s != %s" % (_short(a), _short(b)))
-        elif not (hasattr(a, "__dict__") or id(a) in self.rec_a.build_states or
-                  id(b) in self.rec_b.build_states):
+        else:
+            # Generic objects: attributes, then what pickling them would save
+            # (catches state that lives outside __dict__, e.g. the arguments
+            # of functools.partial or datetime's value).
+            self.compare_attrs(a, b, path)
             self.compare_reduce(a, b, path)
+            return
         self.compare_attrs(a, b, path)
 
     # -- scalars -------------------------------------------------------------
@@ -355,10 +360,8 @@ class Comparer:
             if ra != rb:
                 raise Difference(path, "global %s != %s" % (ra, rb))
             return
-        ra = [list(x) if isinstance(x, types.GeneratorType) or hasattr(x, "__next__") else x
-              for x in ra]
-        rb = [list(x) if isinstance(x, types.GeneratorType) or hasattr(x, "__next__") else x
-              for x in rb]
+        ra = [list(x) if hasattr(x, "__next__") else x for x in ra]
+        rb = [list(x) if hasattr(x, "__next__") else x for x in rb]
         self.keep.append(ra)
         self.keep.append(rb)
         if len(ra) != len(rb):
@@ -515,6 +518,13 @@ def compare_files(fa, fb, stubs):
     return c
 
 
+def fail(line):
+    """A failure goes to stdout (for FileCheck) and to stderr (for the log)."""
+    sys.stdout.write(line)
+    sys.stdout.flush()
+    sys.stderr.write(line)
+
+
 def run(argv):
     flags = [a for a in argv if a.startswith("--")]
     files = [a for a in argv if not a.startswith("--")]
@@ -530,13 +540,13 @@ def run(argv):
         try:
             c = compare_files(fa, fb, stubs)
         except LoadError as e:
-            sys.stdout.write("ERROR %s %s: %s\n" % (fa, fb, e))
+            fail("ERROR %s %s: %s\n" % (fa, fb, e))
             status = 1
         except Difference as d:
-            sys.stdout.write("DIFF %s %s: %s: %s\n" % (fa, fb, d.path, d.what))
+            fail("DIFF %s %s: %s: %s\n" % (fa, fb, d.path, d.what))
             status = 1
         except Exception as e:
-            sys.stdout.write("ERROR %s %s: %s: %s\n" % (fa, fb, type(e).__name__, e))
+            fail("ERROR %s %s: %s: %s\n" % (fa, fb, type(e).__name__, e))
             status = 1
         else:
             sys.stdout.write("equal tensors=%d storages=%d objects=%d: %s %s\n" % (

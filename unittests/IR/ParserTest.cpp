@@ -262,12 +262,11 @@ TEST(ParserRoundTrip, InlineData) {
   EXPECT_EQ(S[2]->getData(), "");
   // Printed with checksums, the same file shows the data's xxh3.
   std::string Sums = roundTrip(Text);
-  EXPECT_THAT(Sums, HasSubstr(formatv("storage %s0 f32[2] location \"cpu\" "
-                                      "key \"0\" xxh3 {0}\n",
-                                      format_hex(checksumBytes(
-                                                     S[0]->getData()),
-                                                 18))
-                                  .str()));
+  EXPECT_THAT(Sums,
+              HasSubstr(formatv("storage %s0 f32[2] location \"cpu\" "
+                                "key \"0\" xxh3 {0}\n",
+                                format_hex(checksumBytes(S[0]->getData()), 18))
+                            .str()));
   EXPECT_EQ(roundTrip(Sums), Sums);
   // Upper-case hex is read too (and printed lower-case).
   std::string Upper = Text;
@@ -276,11 +275,10 @@ TEST(ParserRoundTrip, InlineData) {
 }
 
 TEST(ParserRoundTrip, Tensors) {
-  const char *Storages =
-      "storage %s0 f32[6] location \"cpu\" key \"0\"\n"
-      "storage %s1 untyped[8] location \"cpu\" key \"1\"\n"
-      "storage %s2 qi8[4] location \"cpu\" key \"2\"\n"
-      "storage %s3 f8e5m2[4] location \"cpu\" key \"3\"\n";
+  const char *Storages = "storage %s0 f32[6] location \"cpu\" key \"0\"\n"
+                         "storage %s1 untyped[8] location \"cpu\" key \"1\"\n"
+                         "storage %s2 qi8[4] location \"cpu\" key \"2\"\n"
+                         "storage %s3 f8e5m2[4] location \"cpu\" key \"3\"\n";
   EXPECT_ROUND_TRIP(file("{\n"
                          "  \"a\": tensor %s0 f32[3, 2] stride [2, 1],\n"
                          "  \"b\": tensor %s0 f32[] stride [],\n"
@@ -288,8 +286,8 @@ TEST(ParserRoundTrip, Tensors) {
                          "requires_grad,\n"
                          "  \"d\": tensor %s0 f32[0] stride [1] hooks None,\n"
                          "  \"e\": tensor %s0 f32[1] stride [1] hooks absent,\n"
-                         "  \"f\": tensor %s0 f32[1] stride [1] hooks reduce "
-                         "@collections:OrderedDict () setitems {1: @m:hook} "
+                         "  \"f\": tensor %s0 f32[1] stride [1] hooks (reduce "
+                         "@collections:OrderedDict () setitems {1: @m:hook}) "
                          "metadata {\"conj\": True},\n"
                          "  \"g\": tensor_v1 %s0 f32[6] stride [1],\n"
                          "  \"h\": tensor_class %s0 f32[2, 3] stride [1, 2] "
@@ -348,8 +346,8 @@ TEST(ParserRoundTrip, Tensors) {
   EXPECT_NE(T0->getHooks(), T3->getHooks());
   EXPECT_EQ(T0->getSubclass(), nullptr);
 
-  C = parseOK(file("tensor %s0 f32[6] stride [1] subclass @m:T state None",
-                   Storages));
+  C = parseOK(
+      file("tensor %s0 f32[6] stride [1] subclass @m:T state None", Storages));
   ASSERT_TRUE(C);
   auto *T = cast<TensorValue>(C->getRoot());
   auto *W = dyn_cast_or_null<GlobalValue>(T->getSubclassWrapper());
@@ -371,12 +369,12 @@ TEST(ParserRoundTrip, Parameters) {
       "  parameter_call (tensor %s0 f32[6] stride [1]) requires_grad,\n"
       "  parameter_call (tensor %s0 f32[6] stride [1]),\n"
       "  %v0 = parameter_legacy (%v1 = tensor_class %s0 f32[6] stride [1]) "
-      "requires_grad state reduce @torch.nn.parameter:Parameter (%v1,) build "
-      "(True, False, reduce @collections:OrderedDict ()),\n"
+      "requires_grad state (reduce @torch.nn.parameter:Parameter (%v1,) build "
+      "(True, False, reduce @collections:OrderedDict ())),\n"
       "  %v0,\n"
       "  parameter_legacy (%v2 = tensor_v1 %s0 f32[6] stride [1]) state "
-      "newobj @torch.nn.parameter:Parameter () build (%v2, None, None, False, "
-      "False),\n"
+      "(newobj @torch.nn.parameter:Parameter () build (%v2, None, None, False, "
+      "False)),\n"
       "  parameter ((1, 2)),\n"
       "]",
       Storages));
@@ -576,9 +574,7 @@ TEST(ParserNodes, SharingAndCycles) {
 }
 
 TEST(ParserNodes, IsTextualIR) {
-  auto Is = [](StringRef S) {
-    return isTextualIR(MemoryBufferRef(S, "x"));
-  };
+  auto Is = [](StringRef S) { return isTextualIR(MemoryBufferRef(S, "x")); };
   EXPECT_TRUE(Is("checkpoint zip {"));
   EXPECT_TRUE(Is("// ckpt-migrate IR\ncheckpoint legacy {}"));
   EXPECT_TRUE(Is("\n\t  // a\n// b\r\n  checkpoint"));
@@ -625,7 +621,7 @@ TEST(ParserErrors, Syntax) {
               "expected 'storage', 'root' or end of file");
   expectError("checkpoint zip {}\nroot [1 2]", "2:9", "expected ',' or ']'");
   expectError("checkpoint zip {}\nroot (1 2)", "2:9", "expected ',' or ')'");
-  expectError("checkpoint zip {}\nroot (1)", "2:8",
+  expectError("checkpoint zip {}\nroot %v0 = (1)", "2:14",
               "expected ',' after the only element of a tuple");
   expectError("checkpoint zip {}\nroot {1 2}", "2:9",
               "expected ':' after a dict key");
@@ -690,9 +686,8 @@ TEST(ParserErrors, Storages) {
   expectError(std::string(H) + "storage %s0 f32[1] location \"cpu\" key "
                                "\"0\" xxh3 0x11112222333344445",
               "2:48", "expected a checksum of at most 16 hex digits");
-  expectError(std::string(H) +
-                  "storage %s0 f32[1] location \"cpu\" key \"0\"\n"
-                  "storage %s0 f32[1] location \"cpu\" key \"1\"",
+  expectError(std::string(H) + "storage %s0 f32[1] location \"cpu\" key \"0\"\n"
+                               "storage %s0 f32[1] location \"cpu\" key \"1\"",
               "3:9", "expected a new storage name; %s0 is already declared");
   expectError(std::string(H) + "storage %s0 f32[2] location \"cpu\" key "
                                "\"0\" data x\"00000000\"",
@@ -812,13 +807,14 @@ TEST(ParserErrors, NeverCrashes) {
       "  sys_info {\"little_endian\": True}\n"
       "  record \"r\" b\"\\x00\"\n"
       "}\n"
-      "storage %s0 f32[2] location \"cpu\" key \"0\" data x\"0000803f00000040\"\n"
+      "storage %s0 f32[2] location \"cpu\" key \"0\" data "
+      "x\"0000803f00000040\"\n"
       "storage %s1 f32[1] location \"cpu\" key \"1\" view %s0 offset 1\n"
       "storage %s2 untyped[2] location \"cpu\" key \"2\" xxh3 0x1\n"
       "root %v0 = state_dict {\n"
       "  \"a\": tensor %s0 f32[2] stride [1] requires_grad hooks None,\n"
       "  \"b\": parameter_legacy (%v1 = tensor_class %s1 f32[1] stride [1]) "
-      "state reduce @torch.nn.parameter:Parameter (%v1,) build (True,),\n"
+      "state (reduce @torch.nn.parameter:Parameter (%v1,) build (True,)),\n"
       "  \"c\": [%v0, set{1.5, -nan}, frozenset{}, complex(1.0, 2.0)],\n"
       "  \"d\": tensor_v3 %s2 f16[1] stride [1] metadata {},\n"
       "  \"e\": newobj_ex @m:C () kwargs {} append [b\"x\"] setitems {} build "
@@ -827,9 +823,9 @@ TEST(ParserErrors, NeverCrashes) {
   ASSERT_EQ(parseError(Text), "no error");
   // Every prefix, in buffers without a null terminator after them.
   for (size_t I = 0; I <= Text.size(); ++I) {
-    auto C = parseCheckpointText(MemoryBuffer::getMemBuffer(
-        StringRef(Text).take_front(I), "prefix.ckir",
-        /*RequiresNullTerminator=*/false));
+    auto C = parseCheckpointText(
+        MemoryBuffer::getMemBuffer(StringRef(Text).take_front(I), "prefix.ckir",
+                                   /*RequiresNullTerminator=*/false));
     if (!C)
       consumeError(C.takeError());
   }
@@ -909,8 +905,8 @@ TEST(ParserCorpus, RoundTrip) {
           continue;
         }
         std::string T2 = print(**C2, Inline);
-        EXPECT_TRUE(T1 == T2) << "inline=" << Inline
-                              << ": text -> parse -> print differs";
+        EXPECT_TRUE(T1 == T2)
+            << "inline=" << Inline << ": text -> parse -> print differs";
         if (Inline) {
           // The inline bytes are the file's: their checksums print as read.
           EXPECT_TRUE(print(**C2, false) == print(**C, false));

@@ -26,7 +26,8 @@ legacy FILE:
     pickle's persistent ids name, and each count equals that storage's numel;
   * --like SRC (a legacy file): the same storage keys and an equal sys_info.
 
-Prints one summary line; exits 1 with a message at the first violation.
+Prints one summary line; at the first violation prints `BAD FILE: reason`
+(stdout and stderr) and exits 1.
 """
 import collections
 import io
@@ -376,6 +377,8 @@ def main(argv):
             line = check_legacy(path, opts)
     except Bad as e:
         sys.stdout.write("BAD %s: %s\n" % (path, e))
+        sys.stdout.flush()
+        sys.stderr.write("BAD %s: %s\n" % (path, e))
         return 1
     sys.stdout.write(line + "\n")
     return 0

@@ -1,17 +1,22 @@
 #!/usr/bin/python3
 """Pairs of checkpoints for testing torch_compare.py itself.
 
-usage: compare_cases.py OUTDIR
+usage: compare_cases.py OUTDIR [--compare]
 
 Writes OUTDIR/<name>.a.pt and OUTDIR/<name>.b.pt (zip format) for every case
-below, and prints the case names in order, one a line. Each `diff_*` pair
+below. Without --compare, prints the case names in order, one a line; with
+--compare, runs `torch_compare.py --keep-going --stubs` on all pairs in this process
+(one torch import) and exits with its status. Each `diff_*` pair
 differs in exactly one respect; each `same_*` pair is equal as torch loads it
 although the objects were built separately.
 """
 import collections
+import datetime
+import functools
 import math
 import os
 import sys
+import types
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -65,7 +70,6 @@ def case_diff_tensor_identity():
 
 def case_diff_stride():
     x = base().view(2, 3)
-    y = torch.tensor([[0.0, 3.0, 1.0], [4.0, 2.0, 5.0]]).t().contiguous().t()
     return {"t": x}, {"t": torch.empty_strided((2, 3), (1, 2)).copy_(x)}
 
 
@@ -207,14 +211,60 @@ def case_diff_set_of_tensors():
     return {"s": {base()}}, {"s": {base() + 1}}
 
 
+# Classes of a module that does not exist when the files are loaded: with
+# --stubs, torch_describe.load turns them into stub classes.
+_missing = types.ModuleType("ckpt_missing_module")
+
+
+class Foo:
+    pass
+
+
+class Bar:
+    pass
+
+
+for _cls in (Foo, Bar):
+    _cls.__module__ = _missing.__name__
+    setattr(_missing, _cls.__name__, _cls)
+
+
+def _obj(cls, **kw):
+    o = cls()
+    o.__dict__.update(kw)
+    return o
+
+
+def case_diff_stub_class():
+    return {"o": _obj(Foo, x=1)}, {"o": _obj(Bar, x=1)}
+
+
+def case_diff_stub_attr():
+    return {"o": _obj(Foo, x=1, t=base())}, {"o": _obj(Foo, x=2, t=base())}
+
+
+def case_same_stub():
+    return {"o": _obj(Foo, x=1, t=base()), "k": Bar}, {"o": _obj(Foo, x=1, t=base()), "k": Bar}
+
+
+def case_diff_partial():
+    return {"f": functools.partial(max, 1)}, {"f": functools.partial(max, 2)}
+
+
+def case_diff_datetime():
+    return ({"d": datetime.datetime(2020, 1, 1, 12, 0)},
+            {"d": datetime.datetime(2020, 1, 1, 12, 1)})
+
+
 def case_same_nan():
     return {"f": [math.nan, -0.0, 2 ** 100]}, {"f": [float("nan"), -0.0, 2 ** 100]}
 
 
 def case_same_separate_objects():
-    t = base()
-    return ({"x": t, "y": t[2:], "o": fixture_models.Holder(t=t)},
-            {"x": base(), "y": None, "o": None})
+    def make():
+        t = base()
+        return {"x": t, "y": t[2:], "o": fixture_models.Holder(t=t)}
+    return make(), make()
 
 
 def case_same_model():
@@ -229,21 +279,30 @@ CASES = [(n[len("case_"):], f) for n, f in sorted(globals().items()) if n.starts
 
 
 def main(argv):
+    compare = "--compare" in argv
+    argv = [a for a in argv if a != "--compare"]
     if len(argv) != 1:
-        sys.stderr.write("usage: compare_cases.py OUTDIR\n")
+        sys.stderr.write("usage: compare_cases.py OUTDIR [--compare]\n")
         return 2
     out = argv[0]
     os.makedirs(out, exist_ok=True)
+    sys.modules[_missing.__name__] = _missing   # only while saving
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, fn in CASES:
             a, b = fn()
-            if name == "same_separate_objects":   # rebuild b with its own sharing
-                t = base()
-                b = {"x": t, "y": t[2:], "o": fixture_models.Holder(t=t)}
             torch.save(a, os.path.join(out, name + ".a.pt"))
             torch.save(b, os.path.join(out, name + ".b.pt"))
-            print(name)
+            if not compare:
+                print(name)
+    del sys.modules[_missing.__name__]
+    if compare:
+        import torch_compare
+        args = ["--keep-going", "--stubs"]
+        for name, _ in CASES:
+            args += [os.path.join(out, name + ".a.pt"), os.path.join(out, name + ".b.pt")]
+        sys.stdout.flush()
+        return torch_compare.main(args)
     return 0
 
 

@@ -1,0 +1,85 @@
+//===- ckpt-tblgen.cpp - TableGen backends of ckpt-migrate ----------------===//
+//
+// Part of ckpt-migrate. Generates the built-in pass registry, the C++ pass
+// declarations and the pass documentation from passes.td:
+//
+//   ckpt-tblgen -gen-pass-registry -I include passes.td -o PassRegistry.inc
+//
+// TableGenMain provides -o, -d (depfile), -I, -D and --write-if-changed.
+// Every output lists passes and pipelines in the order the .td file defines
+// them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Emitters.h"
+#include "ckpt/TableGen/PassModel.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/TableGen/Error.h"
+#include "llvm/TableGen/Main.h"
+#include "llvm/TableGen/Record.h"
+
+using namespace llvm;
+using namespace ckpt;
+
+namespace {
+enum ActionType { GenPassRegistry, GenPassDecls, GenPassDocs };
+} // namespace
+
+static cl::opt<ActionType> Action(
+    cl::desc("Output to generate:"), cl::Required,
+    cl::values(clEnumValN(GenPassRegistry, "gen-pass-registry",
+                          "Built-in PassSpec/PipelineSpec tables (.inc)"),
+               clEnumValN(GenPassDecls, "gen-pass-decls",
+                          "Options structs and constructors of C++ passes "
+                          "(.inc)"),
+               clEnumValN(GenPassDocs, "gen-pass-docs",
+                          "Markdown reference of passes and pipelines")));
+
+static cl::opt<std::string>
+    LocBase("loc-base",
+            cl::desc("Directory stripped from file names in the locations "
+                     "recorded in generated files"),
+            cl::value_desc("dir"));
+
+/// Builds the model and runs the selected backend; returns true on error,
+/// as TableGenMain expects. This is the one place where a pass-file error
+/// ends the process.
+static bool ckptTableGenMain(raw_ostream &OS, RecordKeeper &Records) {
+  BuildOptions Opts;
+  Opts.LocBase = LocBase;
+  Opts.RequireKnownPassNames = true;
+  Expected<PassFileModel> Model = buildPassModel(Records, SrcMgr, Opts);
+  if (!Model) {
+    handleAllErrors(
+        Model.takeError(),
+        [](const DiagnosticError &E) {
+          for (const std::string &D : E.getDiagnostics())
+            errs() << D << "\n";
+        },
+        [](const ErrorInfoBase &E) { errs() << "error: " << E.message() << "\n"; });
+    return true;
+  }
+  std::string Source =
+      sys::path::filename(Records.getInputFilename()).str();
+  switch (Action) {
+  case GenPassRegistry:
+    emitPassRegistry(*Model, Source, OS);
+    break;
+  case GenPassDecls:
+    emitPassDecls(*Model, Source, OS);
+    break;
+  case GenPassDocs:
+    emitPassDocs(*Model, Source, OS);
+    break;
+  }
+  return false;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM X(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "ckpt-migrate TableGen backends\n");
+  return TableGenMain(argv[0], &ckptTableGenMain);
+}
