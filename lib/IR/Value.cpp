@@ -79,14 +79,18 @@ bool TensorValue::isContiguous() const {
   return true;
 }
 
-MappingValue *StateDictValue::getMetadata() const {
-  auto *S = dyn_cast_or_null<MappingValue>(State);
-  if (!S)
-    return nullptr;
-  Value *M = S->lookup("_metadata");
-  if (auto *MM = dyn_cast_or_null<MappingValue>(M))
-    return MM;
+SmallVectorImpl<DictItem> *getDictItems(Value *V) {
+  if (auto *M = dyn_cast_or_null<MappingValue>(V))
+    return &M->getItems();
+  if (auto *O = dyn_cast_or_null<ObjectValue>(V))
+    if (O->listItems().empty() && (!O->getArgs() || O->getArgs()->size() == 0))
+      return &O->getDictItems();
   return nullptr;
+}
+
+SmallVectorImpl<DictItem> *StateDictValue::getMetadataItems() const {
+  auto *S = dyn_cast_or_null<MappingValue>(State);
+  return S ? getDictItems(S->lookup("_metadata")) : nullptr;
 }
 
 MappingValue *OptimizerStateValue::getParamState() const {

@@ -28,8 +28,8 @@ Expected<std::string> expandOptionRefs(
     size_t End = Text.find('}', Start + 2);
     if (End == StringRef::npos)
       return createStringError(inconvertibleErrorCode(),
-                               "unterminated '${' at offset " +
-                                   Twine(Start) + " of '" + Text + "'");
+                               "unterminated '${' at offset " + Twine(Start) +
+                                   " of '" + Text + "'");
     StringRef Ref = Text.slice(Start + 2, End);
     auto [Name, Modifier] = Ref.split(':');
     bool Regex = false;

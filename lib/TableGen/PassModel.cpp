@@ -11,12 +11,14 @@
 #include "ckpt/TableGen/OptionRefs.h"
 #include "ckpt/TableGen/PassText.h"
 #include "ckpt/TableGen/RuleKinds.h"
-#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -160,7 +162,12 @@ public:
   ModelBuilder(const RecordKeeper &Records, const SourceMgr &SM,
                const BuildOptions &Opts)
       : Records(Records), SM(SM), Opts(Opts) {
-    LocBase = StringRef(Opts.LocBase).rtrim('/').str();
+    if (!Opts.LocBase.empty()) {
+      SmallString<128> Base(Opts.LocBase);
+      sys::fs::make_absolute(Base);
+      sys::path::remove_dots(Base, /*remove_dot_dot=*/true);
+      LocBase = StringRef(Base).rtrim('/').str();
+    }
   }
 
   Expected<PassFileModel> build();
@@ -170,10 +177,13 @@ private:
   const SourceMgr &SM;
   const BuildOptions &Opts;
   std::string LocBase;
-  std::vector<std::string> Diags;
+  /// Rendered diagnostics and where they point, sorted by place at the end.
+  std::vector<std::pair<SMLoc, std::string>> Diags;
   PassFileModel Model;
   /// Where each pass / pipeline was defined, for "previous definition" notes.
   StringMap<ArrayRef<SMLoc>> PassLocs, PipelineLocs;
+  /// The records of Model.Pipelines, index for index.
+  std::vector<const Record *> PipelineRecords;
 
   // --- Diagnostics ---------------------------------------------------------
   std::string render(SMLoc Loc, SourceMgr::DiagKind Kind, const Twine &Msg) {
@@ -188,13 +198,13 @@ private:
   /// instantiations that follow (as TableGen's PrintError does).
   void error(ArrayRef<SMLoc> Loc, const Twine &Msg,
              ArrayRef<SMLoc> NoteLoc = {}, const Twine &NoteMsg = "") {
-    std::string S = render(Loc.empty() ? SMLoc() : Loc.front(),
-                           SourceMgr::DK_Error, Msg);
+    std::string S =
+        render(Loc.empty() ? SMLoc() : Loc.front(), SourceMgr::DK_Error, Msg);
     for (SMLoc L : Loc.drop_front())
       S += "\n" + render(L, SourceMgr::DK_Note, "instantiated from multiclass");
     if (!NoteLoc.empty())
       S += "\n" + render(NoteLoc.front(), SourceMgr::DK_Note, NoteMsg);
-    Diags.push_back(std::move(S));
+    Diags.emplace_back(Loc.empty() ? SMLoc() : Loc.front(), std::move(S));
   }
 
   /// `file:line` of \p Loc, file relative to LocBase.
@@ -204,10 +214,19 @@ private:
     unsigned Buf = SM.FindBufferContainingLoc(Loc.front());
     if (!Buf)
       return "<unknown>";
-    StringRef File = SM.getMemoryBuffer(Buf)->getBufferIdentifier();
-    if (!LocBase.empty() && File.starts_with(LocBase) &&
-        File.drop_front(LocBase.size()).starts_with("/"))
-      File = File.drop_front(LocBase.size() + 1);
+    SmallString<128> Path(SM.getMemoryBuffer(Buf)->getBufferIdentifier());
+    StringRef File = Path;
+    if (!LocBase.empty()) {
+      SmallString<128> Absolute(Path);
+      sys::fs::make_absolute(Absolute);
+      sys::path::remove_dots(Absolute, /*remove_dot_dot=*/true);
+      StringRef A = Absolute;
+      if (A.starts_with(LocBase) &&
+          A.drop_front(LocBase.size()).starts_with("/"))
+        return (A.drop_front(LocBase.size() + 1) + ":" +
+                Twine(SM.getLineAndColumn(Loc.front(), Buf).first))
+            .str();
+    }
     return (File + ":" + Twine(SM.getLineAndColumn(Loc.front(), Buf).first))
         .str();
   }
@@ -401,8 +420,9 @@ private:
       Out = S->getValue().str();
       return true;
     }
-    error(At.empty() ? R.getLoc() : At, "field '" + Field + "' of " + describe(R) +
-                          " is not a string: " + V->getAsString());
+    error(At.empty() ? R.getLoc() : At,
+          "field '" + Field + "' of " + describe(R) +
+              " is not a string: " + V->getAsString());
     return false;
   }
 
@@ -452,12 +472,9 @@ private:
   void readOption(const Record &R, ArrayRef<SMLoc> Loc, PassDef &P);
   /// Reads rule \p R, reporting problems at \p Loc; \p UseLoc is where the
   /// pass's list names it, if known.
-  void readRule(const Record &R, ArrayRef<SMLoc> Loc, SMLoc UseLoc,
-                PassDef &P);
+  void readRule(const Record &R, ArrayRef<SMLoc> Loc, SMLoc UseLoc, PassDef &P);
   /// Reads a pipeline; its pass text is checked once all are read.
   void readPipeline(const Record &R);
-  /// The records of Model.Pipelines, index for index.
-  std::vector<const Record *> PipelineRecords;
   void checkPipelineText(const Record &R, const PipelineDef &PL);
   void checkPipelineCycles();
 };
@@ -478,8 +495,8 @@ void ModelBuilder::readOption(const Record &R, ArrayRef<SMLoc> Loc,
     return;
   }
   if (P.findOption(O.Name)) {
-    error(Loc, "duplicate option '" + O.Name + "' in pass '" + P.Argument +
-                   "'");
+    error(Loc,
+          "duplicate option '" + O.Name + "' in pass '" + P.Argument + "'");
     return;
   }
   if (Type == "string")
@@ -502,12 +519,12 @@ void ModelBuilder::readOption(const Record &R, ArrayRef<SMLoc> Loc,
   P.Options.push_back(std::move(O));
 }
 
-void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
-                            SMLoc UseLoc, PassDef &P) {
+void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc, SMLoc UseLoc,
+                            PassDef &P) {
   const Record *RuleClass = Records.getClass("Rule");
   if (!RuleClass || !R.isSubClassOf(RuleClass)) {
     error(Loc, describe(R) + " in the rules of pass '" + P.Argument +
-                          "' does not derive from Rule");
+                   "' does not derive from Rule");
     return;
   }
   RuleDef Rule;
@@ -520,9 +537,8 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
     SmallVector<StringRef, 16> Known;
     for (const RuleKindInfo &K : getRuleKinds())
       Known.push_back(K.Name);
-    error(Loc, "unknown rule kind '" + Rule.Kind + "' in pass '" +
-                          P.Argument + "' (known kinds: " +
-                          join(Known, ", ") + ")");
+    error(Loc, "unknown rule kind '" + Rule.Kind + "' in pass '" + P.Argument +
+                   "' (known kinds: " + join(Known, ", ") + ")");
     return;
   }
 
@@ -541,8 +557,7 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
           return PI.Name == RV.getName();
         })) {
       error(Loc, "rule kind '" + Rule.Kind + "' has no parameter '" +
-                            RV.getName() + "' (parameters: " + ParamNames() +
-                            ")");
+                     RV.getName() + "' (parameters: " + ParamNames() + ")");
       OK = false;
     }
   }
@@ -556,15 +571,14 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
   for (const RuleParamInfo &PI : Info->Params) {
     const RecordVal *RV = R.getValue(PI.Name);
     if (!RV) {
-      error(Loc, "rule '" + Rule.Kind + "' lacks parameter '" +
-                            PI.Name + "'");
+      error(Loc, "rule '" + Rule.Kind + "' lacks parameter '" + PI.Name + "'");
       OK = false;
       continue;
     }
     const Init *V = RV->getValue();
     if (!V || isa<UnsetInit>(V)) {
       error(Loc, "parameter '" + PI.Name + "' of rule '" + Rule.Kind +
-                            "' is not set");
+                     "' is not set");
       OK = false;
       continue;
     }
@@ -574,9 +588,8 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
       if (const auto *I = dyn_cast<IntInit>(V)) {
         Value = itostr(I->getValue());
       } else {
-        error(Loc, "parameter '" + PI.Name + "' of rule '" +
-                              Rule.Kind + "' must be an int, not " +
-                              V->getAsString());
+        error(Loc, "parameter '" + PI.Name + "' of rule '" + Rule.Kind +
+                       "' must be an int, not " + V->getAsString());
         OK = false;
         continue;
       }
@@ -585,9 +598,8 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
       if (const auto *B = dyn_cast<BitInit>(V)) {
         Value = B->getValue() ? "1" : "0";
       } else {
-        error(Loc, "parameter '" + PI.Name + "' of rule '" +
-                              Rule.Kind + "' must be a bit, not " +
-                              V->getAsString());
+        error(Loc, "parameter '" + PI.Name + "' of rule '" + Rule.Kind +
+                       "' must be a bit, not " + V->getAsString());
         OK = false;
         continue;
       }
@@ -597,18 +609,17 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
     case RuleParamType::OptionalRegex: {
       const auto *S = dyn_cast<StringInit>(V);
       if (!S) {
-        error(Loc, "parameter '" + PI.Name + "' of rule '" +
-                              Rule.Kind + "' must be a string, not " +
-                              V->getAsString());
+        error(Loc, "parameter '" + PI.Name + "' of rule '" + Rule.Kind +
+                       "' must be a string, not " + V->getAsString());
         OK = false;
         continue;
       }
       Value = S->getValue().str();
       Expected<std::string> Expanded = expandOptionRefs(Value, LookupDefault);
       if (!Expanded) {
-        error(Loc, "parameter '" + PI.Name + "' of rule '" +
-                              Rule.Kind + "' in pass '" + P.Argument +
-                              "': " + toString(Expanded.takeError()));
+        error(Loc, "parameter '" + PI.Name + "' of rule '" + Rule.Kind +
+                       "' in pass '" + P.Argument +
+                       "': " + toString(Expanded.takeError()));
         OK = false;
         continue;
       }
@@ -617,8 +628,8 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
       if (Expanded->empty()) {
         if (PI.Type == RuleParamType::OptionalRegex)
           break;
-        error(Loc, "parameter '" + PI.Name + "' of rule '" +
-                              Rule.Kind + "' must be a non-empty regex");
+        error(Loc, "parameter '" + PI.Name + "' of rule '" + Rule.Kind +
+                       "' must be a non-empty regex");
         OK = false;
         continue;
       }
@@ -628,9 +639,8 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc,
         std::string Shown = "'" + *Expanded + "'";
         if (*Expanded != Value)
           Shown += " (from '" + Value + "' with option defaults)";
-        error(Loc, "parameter '" + PI.Name + "' of rule '" +
-                              Rule.Kind + "' is not a valid regex " + Shown +
-                              ": " + ReError);
+        error(Loc, "parameter '" + PI.Name + "' of rule '" + Rule.Kind +
+                       "' is not a valid regex " + Shown + ": " + ReError);
         OK = false;
         continue;
       }
@@ -688,11 +698,11 @@ void ModelBuilder::readPass(const Record &R) {
           !getString(*S, "description", Stat.Description, Loc))
         continue;
       if (!isValidPassName(Stat.Name))
-        error(Loc, "invalid statistic name '" + Stat.Name +
-                               "' in pass '" + P.Argument + "'");
+        error(Loc, "invalid statistic name '" + Stat.Name + "' in pass '" +
+                       P.Argument + "'");
       else if (!Seen.insert(Stat.Name).second)
-        error(Loc, "duplicate statistic '" + Stat.Name +
-                               "' in pass '" + P.Argument + "'");
+        error(Loc, "duplicate statistic '" + Stat.Name + "' in pass '" +
+                       P.Argument + "'");
       else
         P.Statistics.push_back(std::move(Stat));
     }
@@ -728,8 +738,8 @@ void ModelBuilder::readPass(const Record &R) {
     }
   }
   if (!HasRules && P.Constructor.empty())
-    error(R.getLoc(), "pass '" + P.Argument +
-                          "' has neither rules nor a constructor");
+    error(R.getLoc(),
+          "pass '" + P.Argument + "' has neither rules nor a constructor");
   else if (HasRules && !P.Constructor.empty())
     error(R.getLoc(), "pass '" + P.Argument +
                           "' has both rules and a constructor; a pass is "
@@ -787,10 +797,9 @@ void ModelBuilder::checkPipelineText(const Record &R, const PipelineDef &PL) {
   Expected<std::vector<PassTextElement>> Elements = parsePassText(PL.Passes);
   if (!Elements) {
     handleAllErrors(Elements.takeError(), [&](const PassTextError &E) {
-      error(LocAt(E.getOffset()), "invalid pass text in pipeline '" +
-                                      PL.Name + "' at offset " +
-                                      Twine(E.getOffset()) + ": " +
-                                      E.getMessage());
+      error(LocAt(E.getOffset()), "invalid pass text in pipeline '" + PL.Name +
+                                      "' at offset " + Twine(E.getOffset()) +
+                                      ": " + E.getMessage());
     });
     return;
   }
@@ -802,32 +811,31 @@ void ModelBuilder::checkPipelineText(const Record &R, const PipelineDef &PL) {
           SmallVector<StringRef, 8> Names;
           for (const OptionDef &D : P->Options)
             Names.push_back(D.Name);
-          error(LocAt(O.Offset), "pipeline '" + PL.Name + "': pass '" +
-                                     P->Argument +
-                         "' has no option '" + O.Key + "' (options: " +
-                         (Names.empty() ? std::string("none")
-                                        : join(Names, ", ")) +
-                         ")");
+          error(LocAt(O.Offset),
+                "pipeline '" + PL.Name + "': pass '" + P->Argument +
+                    "' has no option '" + O.Key + "' (options: " +
+                    (Names.empty() ? std::string("none") : join(Names, ", ")) +
+                    ")");
         } else if (Error Err = checkOptionValue(Opt->Type, O.Value)) {
           error(LocAt(O.Offset), "pipeline '" + PL.Name + "': option '" +
-                                     O.Key +
-                         "' of pass '" + P->Argument +
-                         "': " + toString(std::move(Err)));
+                                     O.Key + "' of pass '" + P->Argument +
+                                     "': " + toString(std::move(Err)));
         }
       }
       continue;
     }
+    if (PassLocs.count(E.Name))
+      continue; // A pass with errors of its own, already reported.
     if (PipelineLocs.count(E.Name)) {
       if (E.HasBraces)
         error(LocAt(E.Offset), "pipeline '" + PL.Name + "': pipeline '" +
-                                   E.Name +
-                       "' takes no options");
+                                   E.Name + "' takes no options");
       continue;
     }
     if (Opts.RequireKnownPassNames && !PassLocs.count(E.Name))
       error(LocAt(E.Offset), "pipeline '" + PL.Name +
-                                 "' names unknown pass or pipeline '" +
-                                 E.Name + "'");
+                                 "' names unknown pass or pipeline '" + E.Name +
+                                 "'");
   }
 }
 
@@ -892,9 +900,20 @@ Expected<PassFileModel> ModelBuilder::build() {
   for (size_t I = 0; I < Model.Pipelines.size(); ++I)
     checkPipelineText(*PipelineRecords[I], Model.Pipelines[I]);
   checkPipelineCycles();
-  if (!Diags.empty())
-    return make_error<DiagnosticError>(std::move(Diags));
-  return std::move(Model);
+  if (Diags.empty())
+    return std::move(Model);
+  // Report in file order, whatever order the checks ran in.
+  auto Key = [&](SMLoc L) {
+    unsigned Buf = L.isValid() ? SM.FindBufferContainingLoc(L) : 0;
+    return std::make_pair(Buf, L.getPointer());
+  };
+  llvm::stable_sort(Diags, [&](const auto &A, const auto &B) {
+    return Key(A.first) < Key(B.first);
+  });
+  std::vector<std::string> Rendered;
+  for (auto &D : Diags)
+    Rendered.push_back(std::move(D.second));
+  return make_error<DiagnosticError>(std::move(Rendered));
 }
 
 std::string getOptionCppName(StringRef Name) {
@@ -911,19 +930,19 @@ std::string getOptionCppName(StringRef Name) {
   if (Out.empty() || isDigit(Out[0]))
     Out = "opt" + Out;
   static const char *const Reserved[] = {
-      "alignas",  "alignof",   "and",       "asm",        "auto",
-      "bool",     "break",     "case",      "catch",      "char",
-      "class",    "const",     "constexpr", "continue",   "default",
-      "delete",   "do",        "double",    "else",       "enum",
-      "explicit", "export",    "extern",    "false",      "float",
-      "for",      "friend",    "goto",      "if",         "inline",
-      "int",      "long",      "mutable",   "namespace",  "new",
-      "noexcept", "not",       "nullptr",   "operator",   "or",
-      "private",  "protected", "public",    "register",   "return",
-      "short",    "signed",    "sizeof",    "static",     "struct",
-      "switch",   "template",  "this",      "throw",      "true",
-      "try",      "typedef",   "typeid",    "typename",   "union",
-      "unsigned", "using",     "virtual",   "void",       "volatile",
+      "alignas",  "alignof",   "and",       "asm",       "auto",
+      "bool",     "break",     "case",      "catch",     "char",
+      "class",    "const",     "constexpr", "continue",  "default",
+      "delete",   "do",        "double",    "else",      "enum",
+      "explicit", "export",    "extern",    "false",     "float",
+      "for",      "friend",    "goto",      "if",        "inline",
+      "int",      "long",      "mutable",   "namespace", "new",
+      "noexcept", "not",       "nullptr",   "operator",  "or",
+      "private",  "protected", "public",    "register",  "return",
+      "short",    "signed",    "sizeof",    "static",    "struct",
+      "switch",   "template",  "this",      "throw",     "true",
+      "try",      "typedef",   "typeid",    "typename",  "union",
+      "unsigned", "using",     "virtual",   "void",      "volatile",
       "while",    "xor",       "fromValues"};
   if (is_contained(Reserved, StringRef(Out)))
     Out += '_';
@@ -940,10 +959,9 @@ Expected<PassFileModel> buildPassModel(const RecordKeeper &Records,
 // PassSpecSet
 //===----------------------------------------------------------------------===//
 
-Expected<std::unique_ptr<PassSpecSet>>
-PassSpecSet::create(PassFileModel Model,
-                    function_ref<PassFactory(StringRef Constructor)>
-                        LookupFactory) {
+Expected<std::unique_ptr<PassSpecSet>> PassSpecSet::create(
+    PassFileModel Model,
+    function_ref<PassFactory(StringRef Constructor)> LookupFactory) {
   std::unique_ptr<PassSpecSet> Set(new PassSpecSet());
   Set->Model = std::move(Model);
   const PassFileModel &M = Set->Model;
@@ -989,8 +1007,8 @@ PassSpecSet::create(PassFileModel Model,
     Set->Passes.push_back(Spec);
   }
   for (const PipelineDef &PL : M.Pipelines)
-    Set->Pipelines.push_back({PL.Name, PL.Summary, PL.Description, PL.Passes,
-                              PL.Target, PL.Loc});
+    Set->Pipelines.push_back(
+        {PL.Name, PL.Summary, PL.Description, PL.Passes, PL.Target, PL.Loc});
   if (!Errors.empty())
     return make_error<DiagnosticError>(std::move(Errors));
   return Set;

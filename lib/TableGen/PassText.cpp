@@ -121,8 +121,8 @@ private:
         }
       }
       if (Pos == Text.size())
-        return error(Open, "unterminated '{' in the options of '" + E.Name +
-                               "'");
+        return error(Open,
+                     "unterminated '{' in the options of '" + E.Name + "'");
       O.Value = Text.slice(ValueStart, Pos);
       E.Options.push_back(O);
       if (Text[Pos++] == '}')

@@ -10,11 +10,14 @@
 #include "ckpt/Container/Container.h"
 #include "ckpt/IR/Parser.h"
 #include "ckpt/IR/Printer.h"
+#include "ckpt/IR/Verifier.h"
+#include "ckpt/Passes/PassManager.h"
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Support/Error.h"
 #include "ckpt/Writer/Writer.h"
 #include "llvm/Support/Process.h"
+#include "llvm/ADT/Statistic.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -23,15 +26,71 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+#include <csignal>
 
 using namespace llvm;
 using namespace ckpt;
 
 static cl::OptionCategory Category("ckpt-migrate options");
 
+static cl::OptionCategory PassCategory("Pass options");
+
 static cl::opt<std::string> InputFilename(cl::Positional,
                                           cl::desc("<input checkpoint>"),
-                                          cl::Required, cl::cat(Category));
+                                          cl::cat(Category));
+
+static cl::opt<std::string>
+    Passes("passes",
+           cl::desc("Pipeline to run, e.g. "
+                    "-passes=strip-prefix{prefix=module.},downgrade-0.4.0"),
+           cl::value_desc("pipeline"), cl::cat(PassCategory));
+
+static cl::opt<bool> PrintPasses("print-passes",
+                                 cl::desc("List every pass and pipeline"),
+                                 cl::cat(PassCategory));
+
+static cl::opt<bool> PrintAfterAll("print-after-all",
+                                   cl::desc("Print the IR after every pass"),
+                                   cl::cat(PassCategory));
+
+static cl::opt<bool> PrintBeforeAll("print-before-all",
+                                    cl::desc("Print the IR before every pass"),
+                                    cl::cat(PassCategory));
+
+static cl::list<std::string>
+    PrintBefore("print-before", cl::desc("Print the IR before the named passes"),
+                cl::CommaSeparated, cl::value_desc("pass"),
+                cl::cat(PassCategory));
+
+static cl::list<std::string>
+    PrintAfter("print-after", cl::desc("Print the IR after the named passes"),
+               cl::CommaSeparated, cl::value_desc("pass"),
+               cl::cat(PassCategory));
+
+static cl::opt<bool>
+    PrintChanged("print-changed",
+                 cl::desc("Print a diff of the IR after every pass that "
+                          "changed it"),
+                 cl::cat(PassCategory));
+
+static cl::opt<bool> VerifyEach("verify-each",
+                                cl::desc("Verify the IR after every pass"),
+                                cl::cat(PassCategory));
+
+static cl::opt<bool>
+    DisableVerify("disable-verify",
+                  cl::desc("Do not verify the IR after the pipeline"),
+                  cl::cat(PassCategory));
+
+static cl::opt<bool> TimePasses("time-passes",
+                                cl::desc("Time each pass and print a report"),
+                                cl::cat(PassCategory));
+
+static cl::opt<bool>
+    DryRun("dry-run",
+           cl::desc("Run the pipeline and report what it would change (as "
+                    "-stats), writing nothing"),
+           cl::cat(PassCategory));
 
 static cl::opt<std::string> OutputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"),
@@ -152,11 +211,40 @@ static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
 int main(int argc, char **argv) {
   InitLLVM X(argc, argv);
   ToolName = sys::path::filename(argv[0]);
-  cl::HideUnrelatedOptions(Category);
+  // A file-size limit must surface as a write error, not kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
+  cl::HideUnrelatedOptions({&Category, &PassCategory});
+  // LLVM's own -stats switch turns on our per-pass statistics.
+  if (cl::Option *O = cl::getRegisteredOptions().lookup("stats")) {
+    O->addCategory(PassCategory);
+    O->setHiddenFlag(cl::NotHidden);
+    O->setDescription("Print what each pass changed");
+  }
   cl::ParseCommandLineOptions(
       argc, argv,
       "ckpt-migrate: read, migrate and write PyTorch checkpoints without "
       "Python\n");
+
+  PassRegistry Registry = PassRegistry::createWithBuiltins();
+  if (PrintPasses) {
+    Registry.print(outs());
+    return 0;
+  }
+  if (InputFilename.empty()) {
+    WithColor::error(errs(), ToolName) << "no input file\n";
+    return 1;
+  }
+
+  // Parse the pipeline before reading anything: a typo fails fast.
+  std::vector<PipelineEntry> Pipeline;
+  if (!Passes.empty()) {
+    auto P = parsePassPipeline(Passes, Registry);
+    if (!P) {
+      WithColor::error(errs(), ToolName) << toString(P.takeError()) << '\n';
+      return 1;
+    }
+    Pipeline = std::move(*P);
+  }
 
   // Never write over the input: resolve both names to real paths first.
   if (OutputFilename != "-" && InputFilename != "-") {
@@ -170,7 +258,7 @@ int main(int argc, char **argv) {
   }
 
   bool WantsText = PrintIR || Summary || ListTensors || ListRecords ||
-                   DumpPickle;
+                   DumpPickle || DryRun;
   if (!WantsText && OutputFilename == "-" &&
       sys::Process::StandardOutIsDisplayed()) {
     WithColor::error(errs(), ToolName)
@@ -219,6 +307,35 @@ int main(int argc, char **argv) {
       reportError(InputFilename, C.takeError());
       return 1;
     }
+    if (!Pipeline.empty()) {
+      PassInstrumentation PI;
+      PI.PrintAfterAll = PrintAfterAll;
+      PI.PrintBeforeAll = PrintBeforeAll;
+      PI.PrintBefore = PrintBefore;
+      PI.PrintAfter = PrintAfter;
+      PI.PrintChanged = PrintChanged;
+      PI.VerifyEach = VerifyEach;
+      PI.TimePasses = TimePasses;
+      PI.Stats = AreStatisticsEnabled() || DryRun;
+      PassManager PM(std::move(Pipeline), std::move(PI), errs());
+      if (Error E = PM.run(**C)) {
+        reportError(InputFilename, std::move(E));
+        return 1;
+      }
+      if (DryRun) {
+        errs() << (PM.changedAnything() ? "// dry run: the pipeline would "
+                                          "change the checkpoint; nothing "
+                                          "written\n"
+                                        : "// dry run: the pipeline changes "
+                                          "nothing\n");
+        return 0;
+      }
+    }
+    if (!DisableVerify)
+      if (Error E = verifyCheckpoint(**C)) {
+        reportError(InputFilename, std::move(E));
+        return 1;
+      }
     if (!WantsText) {
       Encoding Enc;
       if (Format == OutputFormat::Legacy)

@@ -59,11 +59,12 @@ static bool ckptTableGenMain(raw_ostream &OS, RecordKeeper &Records) {
           for (const std::string &D : E.getDiagnostics())
             errs() << D << "\n";
         },
-        [](const ErrorInfoBase &E) { errs() << "error: " << E.message() << "\n"; });
+        [](const ErrorInfoBase &E) {
+          errs() << "error: " << E.message() << "\n";
+        });
     return true;
   }
-  std::string Source =
-      sys::path::filename(Records.getInputFilename()).str();
+  std::string Source = sys::path::filename(Records.getInputFilename()).str();
   switch (Action) {
   case GenPassRegistry:
     emitPassRegistry(*Model, Source, OS);

@@ -635,8 +635,9 @@ public:
   Value *getState() const { return State; }
   void setState(Value *V) { State = V; }
 
-  /// The `_metadata` mapping (prefix -> {"version": N, ...}), or null.
-  MappingValue *getMetadata() const;
+  /// The items of the `_metadata` mapping (prefix -> {"version": N, ...}),
+  /// an OrderedDict kept as a generic object; null when there is none.
+  llvm::SmallVectorImpl<DictItem> *getMetadataItems() const;
 
   static bool classof(const Value *V) {
     return V->getKind() == Kind::StateDict;
@@ -662,6 +663,10 @@ public:
     return V->getKind() == Kind::OptimizerState;
   }
 };
+
+/// The items of a dict-like node: a dict, state dict or optimizer state, or
+/// an object built by SETITEMS (an OrderedDict); null for anything else.
+llvm::SmallVectorImpl<DictItem> *getDictItems(Value *V);
 
 /// Returns the text of a str or Python 2 str value, or std::nullopt.
 std::optional<llvm::StringRef> getStringValue(const Value *V);

@@ -16,6 +16,8 @@
 #include "llvm/Support/Error.h"
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ckpt {
 class Checkpoint;
@@ -34,12 +36,13 @@ public:
   int64_t getInt(llvm::StringRef Name) const;
   bool getBool(llvm::StringRef Name) const;
   /// All values, in declaration order, for printing `pass{a=1,b=x}`.
-  const llvm::MapVector<std::string, std::string> &all() const {
+  llvm::ArrayRef<std::pair<std::string, std::string>> all() const {
     return Values;
   }
 
 private:
-  llvm::MapVector<std::string, std::string> Values;
+  std::string *find(llvm::StringRef Name);
+  std::vector<std::pair<std::string, std::string>> Values;
 };
 
 /// Counters a pass increments; printed by `-stats`.

@@ -140,9 +140,15 @@ llvm::Expected<PassFileModel> buildPassModel(const llvm::RecordKeeper &Records,
                                              const BuildOptions &Opts = {});
 
 /// Parses the TableGen file \p Path (with `include`s searched in
-/// \p IncludeDirs) and builds its model. TableGen syntax errors come back as a
-/// DiagnosticError; the process never exits. Not thread-safe: TableGen's
-/// parser uses the global llvm::SrcMgr while it runs.
+/// \p IncludeDirs) and builds its model. TableGen's errors come back as a
+/// DiagnosticError; the process never exits. Because TableGen's evaluator
+/// still calls std::exit on a few errors (`!cast` to an undefined record),
+/// on Unix the file is first parsed in a forked child, and only a file the
+/// child parsed without error is parsed again here (about a millisecond).
+/// Call it before registering output files with
+/// llvm::sys::RemoveFileOnSignal: a child that TableGen ends runs LLVM's
+/// interrupt handlers, which remove the files registered at fork time.
+/// Not thread-safe: TableGen's parser uses the global llvm::SrcMgr.
 llvm::Expected<PassFileModel>
 parsePassFile(llvm::StringRef Path, llvm::ArrayRef<std::string> IncludeDirs,
               const BuildOptions &Opts = {});

@@ -67,9 +67,9 @@ constexpr size_t countRuleParams(RuleKind K) {
 inline constexpr RuleKindInfo RuleKindTable[] = {
 #define CKPT_RULE_KIND(Kind)                                                   \
   {RuleKind::Kind, #Kind,                                                      \
-   llvm::ArrayRef<RuleParamInfo>(                                              \
-       RuleParamTable + firstRuleParam(RuleKind::Kind),                        \
-       countRuleParams(RuleKind::Kind))},
+   llvm::ArrayRef<RuleParamInfo>(RuleParamTable +                              \
+                                     firstRuleParam(RuleKind::Kind),           \
+                                 countRuleParams(RuleKind::Kind))},
 #include "ckpt/TableGen/RuleKinds.def"
 };
 } // namespace detail

@@ -1,0 +1,1 @@
+// Only a comment, like passes.td before its first pass.
