@@ -29,3 +29,156 @@ def StripPrefix : Pass<"strip-prefix"> {
   ];
   let rules = [RenameKeys<"^${prefix:regex}(.*)$", "\\1">];
 }
+
+def AddPrefix : Pass<"add-prefix"> {
+  let summary = "Adds a prefix to every state-dict key";
+  let description = [{
+    The inverse of `strip-prefix`: makes a plain model's state dict loadable
+    into a model wrapped in `DataParallel` (`prefix=module.`) or nested under
+    a parent module. `_metadata` prefixes move with the keys.
+  }];
+  let options = [
+    Option<"prefix", "string", "module.", "The prefix to add">
+  ];
+  let rules = [RenameKeys<"^(.*)$", "${prefix}\\1">];
+}
+
+def RenameKeysPass : Pass<"rename-keys"> {
+  let summary = "Renames state-dict keys with a regular expression";
+  let description = [{
+    Every key matching `from` (and `scope`, when given) is rewritten to `to`,
+    where `\1`..`\9` name `from`'s groups; `_metadata` prefixes are renamed in
+    step. Renaming onto an existing key is an error.
+  }];
+  let options = [
+    Option<"from", "string", "", "Regex matched against each key">,
+    Option<"to", "string", "", "Replacement, with \\1..\\9 for groups">,
+    Option<"scope", "string", "", "Only keys matching this regex (all when empty)">
+  ];
+  let rules = [RenameKeys<"${from}", "${to}", "${scope}">];
+}
+
+def DropKeysPass : Pass<"drop-keys"> {
+  let summary = "Drops state-dict entries whose key matches a regex";
+  let description = [{
+    Also drops the same entries from the `_parameters` and `_buffers` of
+    pickled modules, whose keys are their dotted module paths.
+  }];
+  let options = [
+    Option<"pattern", "string", "", "Regex matched against each key">
+  ];
+  let rules = [DropKeys<"${pattern}">];
+}
+
+def RenameGlobalPass : Pass<"rename-global"> {
+  let summary = "Renames a pickled global (a class or function that moved)";
+  let description = [{
+    For whole pickled models whose class moved between modules
+    (`ModuleNotFoundError: No module named 'models'`): every reference to the
+    global `from` (`module.Name`) becomes `to`.
+  }];
+  let options = [
+    Option<"from", "string", "", "The global as module.Name">,
+    Option<"to", "string", "", "Its new module.Name">
+  ];
+  let rules = [RenameGlobal<"${from}", "${to}">];
+}
+
+def RenameModulePass : Pass<"rename-module"> {
+  let summary = "Renames a Python module (and its submodules) in every global";
+  let options = [
+    Option<"from", "string", "", "The module, e.g. models">,
+    Option<"to", "string", "", "Its new name, e.g. yolov5.models">
+  ];
+  let rules = [RenameModule<"${from}", "${to}">];
+}
+
+def RenameAttributePass : Pass<"rename-attribute"> {
+  let summary = "Renames an attribute of pickled objects of a class";
+  let options = [
+    Option<"class", "string", "", "Regex on the object's module.Class">,
+    Option<"from", "string", "", "The attribute's name">,
+    Option<"to", "string", "", "Its new name">
+  ];
+  let rules = [RenameAttribute<"${class}", "${from}", "${to}">];
+}
+
+def DropAttributePass : Pass<"drop-attribute"> {
+  let summary = "Drops an attribute from pickled objects of a class";
+  let options = [
+    Option<"class", "string", "", "Regex on the object's module.Class">,
+    Option<"attr", "string", "", "The attribute's name">
+  ];
+  let rules = [DropAttribute<"${class}", "${attr}">];
+}
+
+def DropMetadataPass : Pass<"drop-metadata"> {
+  let summary = "Removes the _metadata attribute of every state dict";
+  let description = [{
+    Without `_metadata`, PyTorch 0.4.1+ treats every module as written by its
+    oldest version and upgrades it on load (BatchNorm re-creates
+    `num_batches_tracked`); PyTorch 0.4.0 and older never read it.
+  }];
+  let rules = [DropMetadata];
+}
+
+def DropNumBatchesTracked : Pass<"drop-num-batches-tracked"> {
+  let summary = "Removes BatchNorm's num_batches_tracked (for PyTorch <= 0.4.0)";
+  let description = [{
+    PyTorch 0.4.1 added the `num_batches_tracked` buffer to BatchNorm and
+    bumped its module version to 2; 0.4.0's strict `load_state_dict` rejects
+    it (`Unexpected key(s) in state_dict: "bn1.num_batches_tracked"`). This
+    pass records version 1 for the BatchNorms that had the buffer, then drops
+    the buffer from state dicts and from pickled modules.
+  }];
+  let rules = [
+    SetMetadataVersion<".*", 1, 2, "num_batches_tracked">,
+    DropKeys<"(^|\\.)num_batches_tracked$">
+  ];
+}
+
+def DropRecordPass : Pass<"drop-record"> {
+  let summary = "Drops a zip record (byteorder, .data/serialization_id, ...)";
+  let options = [
+    Option<"name", "string", "", "The record's name inside the archive root">
+  ];
+  let rules = [DropRecord<"${name}">];
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer state
+//===----------------------------------------------------------------------===//
+
+def OptimStepToNumber : Pass<"optim-step-to-number"> {
+  let summary = "Turns optimizer `step` tensors back into numbers (< 1.12)";
+  let description = [{
+    PyTorch 1.12 stores Adam/AdamW/Adagrad/... `state[p]['step']` as a 0-dim
+    float tensor; older optimizers do arithmetic with it as a Python number.
+  }];
+  let rules = [OptimizerStepToNumber];
+}
+
+def OptimStepToTensor : Pass<"optim-step-to-tensor"> {
+  let summary = "Turns optimizer `step` numbers into 0-dim tensors (1.12+)";
+  let options = [
+    Option<"dtype", "string", "f32", "Tensor dtype: f32, f64 or i64">
+  ];
+  let rules = [OptimizerStepToTensor<"${dtype}">];
+}
+
+def OptimGroupAdd : Pass<"optim-group-add"> {
+  let summary = "Adds a key with a default to optimizer param_groups lacking it";
+  let options = [
+    Option<"key", "string", "", "The param_group key">,
+    Option<"value", "string", "None", "Its value: None, True, False, a number or a \"string\"">
+  ];
+  let rules = [AddParamGroupKey<"${key}", "${value}">];
+}
+
+def OptimGroupDrop : Pass<"optim-group-drop"> {
+  let summary = "Removes a key from every optimizer param_group";
+  let options = [
+    Option<"key", "string", "", "The param_group key">
+  ];
+  let rules = [DropParamGroupKey<"${key}">];
+}

@@ -133,6 +133,10 @@ std::vector<OptimizerStateValue *> optimizerStates(Checkpoint &C) {
 /// Compiles a regex parameter, naming the rule on failure.
 Expected<std::unique_ptr<Regex>> compileRegex(StringRef Pattern,
                                               StringRef What) {
+  if (Pattern.empty())
+    return makeError("{0}: the regex is empty (give the pass's option a "
+                     "value)",
+                     What);
   auto R = std::make_unique<Regex>(Pattern);
   std::string Err;
   if (!R->isValid(Err))
@@ -551,8 +555,9 @@ private:
 class SetMetadataVersionRule : public Rule {
 public:
   SetMetadataVersionRule(std::unique_ptr<Regex> Prefix, int64_t Version,
-                         int64_t From)
-      : Prefix(std::move(Prefix)), Version(Version), From(From) {}
+                         int64_t From, std::string IfKey)
+      : Prefix(std::move(Prefix)), Version(Version), From(From),
+        IfKey(std::move(IfKey)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
     for (Value *V : reachable(C)) {
@@ -564,6 +569,9 @@ public:
         auto P = getStringValue(It.first);
         auto *Entry = dyn_cast<MappingValue>(It.second);
         if (!P || !Entry || !Prefix->match(*P))
+          continue;
+        if (!IfKey.empty() &&
+            !SD->lookup(P->empty() ? IfKey : (*P + "." + IfKey).str()))
           continue;
         for (DictItem &E : Entry->getItems()) {
           auto K = getStringValue(E.first);
@@ -583,6 +591,7 @@ public:
 private:
   std::unique_ptr<Regex> Prefix;
   int64_t Version, From;
+  std::string IfKey;
 };
 
 class DropMetadataRule : public Rule {
@@ -737,7 +746,7 @@ Expected<std::unique_ptr<Rule>> compileRule(const RuleSpec &Spec,
     if (!P)
       return P.takeError();
     return std::make_unique<SetMetadataVersionRule>(
-        std::move(*P), Int("version"), Int("from"));
+        std::move(*P), Int("version"), Int("from"), Str("ifKey"));
   }
   if (K == "DropMetadata")
     return std::make_unique<DropMetadataRule>();
@@ -752,8 +761,7 @@ Expected<std::unique_ptr<Pass>> RulePass::create(const PassSpec &Spec,
   for (const RuleSpec &R : Spec.Rules) {
     auto Compiled = compileRule(R, Opts);
     if (!Compiled)
-      return makeError("pass '{0}': {1}", Spec.Argument,
-                       toString(Compiled.takeError()));
+      return Compiled.takeError();
     P->Rules.push_back(std::move(*Compiled));
   }
   return std::unique_ptr<Pass>(std::move(P));

@@ -626,7 +626,10 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc, SMLoc UseLoc,
       if (PI.Type == RuleParamType::String)
         break;
       if (Expanded->empty()) {
-        if (PI.Type == RuleParamType::OptionalRegex)
+        // A regex made only of options with empty defaults is required of
+        // the user: the rule engine checks it when the pass is instantiated.
+        if (PI.Type == RuleParamType::OptionalRegex ||
+            StringRef(Value).contains("${"))
           break;
         error(Loc, "parameter '" + PI.Name + "' of rule '" + Rule.Kind +
                        "' must be a non-empty regex");

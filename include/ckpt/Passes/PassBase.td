@@ -110,10 +110,14 @@ class DropKeys<string Pattern> : Rule<"DropKeys"> {
 
 /// Sets `_metadata[prefix]["version"]` to `version` for every prefix matching
 /// the regex `prefix` whose current version is `from` (any when -1).
-class SetMetadataVersion<string Prefix, int Version, int From = -1> : Rule<"SetMetadataVersion"> {
+class SetMetadataVersion<string Prefix, int Version, int From = -1,
+                         string IfKey = ""> : Rule<"SetMetadataVersion"> {
   string prefix = Prefix;
   int version = Version;
   int from = From;
+  /// When set, only prefixes p whose state dict holds the key `p.IfKey`
+  /// (`IfKey` for the root): e.g. "num_batches_tracked" picks BatchNorms.
+  string ifKey = IfKey;
 }
 
 /// Removes the `_metadata` attribute of every state dict.
