@@ -182,3 +182,33 @@ def OptimGroupDrop : Pass<"optim-group-drop"> {
   ];
   let rules = [DropParamGroupKey<"${key}">];
 }
+
+//===----------------------------------------------------------------------===//
+// Pipelines
+//===----------------------------------------------------------------------===//
+
+def UnwrapDataParallel : Pipeline<"unwrap-data-parallel"> {
+  let summary = "Makes a DataParallel/DDP checkpoint load into the bare model";
+  let description = [{
+    Fixes `Missing key(s) ... Unexpected key(s) ... "module.conv1.weight"`:
+    strips `module.` from every key and `_metadata` prefix, in the top-level
+    state dict and in any nested one (`{'model': ..., 'optimizer': ...}`).
+  }];
+  let passes = "strip-prefix{prefix=module.}";
+}
+
+def OptimizerBefore112 : Pipeline<"optimizer-before-1.12"> {
+  let summary = "Optimizer state as PyTorch before 1.12 keeps it";
+  let description = [{
+    PyTorch 1.12 made `step` a tensor and added param_group keys
+    (`foreach`, `capturable`, `differentiable`, `fused`); older optimizers
+    do integer arithmetic on `step`, and ignore the extra keys, which are
+    dropped anyway so the state looks as an older release wrote it.
+  }];
+  let passes = "optim-step-to-number,optim-group-drop{key=capturable},optim-group-drop{key=differentiable},optim-group-drop{key=fused},optim-group-drop{key=foreach}";
+}
+
+def BatchNormBefore041 : Pipeline<"batchnorm-before-0.4.1"> {
+  let summary = "BatchNorm state as PyTorch 0.4.0 and older keep it";
+  let passes = "drop-num-batches-tracked";
+}
