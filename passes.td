@@ -212,3 +212,38 @@ def BatchNormBefore041 : Pipeline<"batchnorm-before-0.4.1"> {
   let summary = "BatchNorm state as PyTorch 0.4.0 and older keep it";
   let passes = "drop-num-batches-tracked";
 }
+
+//===----------------------------------------------------------------------===//
+// Passes implemented in C++
+//===----------------------------------------------------------------------===//
+
+def WidenDType : Pass<"widen-dtype"> {
+  let summary = "Converts tensors of a dtype an older release lacks, exactly";
+  let description = [{
+    Rewrites every storage of dtype `from` into dtype `to` and retypes the
+    tensors that view it. Only exact conversions are offered: `bf16` and
+    `f16` to `f32` (every value representable), `bool` to `u8` (0/1 bytes,
+    as PyTorch before 1.2 stored masks), `f32` to `f64`. Storage sharing,
+    shapes, strides and offsets are kept.
+  }];
+  let options = [
+    Option<"from", "string", "bf16", "The dtype to convert (IR name)">,
+    Option<"to", "string", "f32", "The dtype to convert it to (IR name)">
+  ];
+  let statistics = [
+    Statistic<"storages-widened", "Storages converted">,
+    Statistic<"tensors-retyped", "Tensors whose dtype changed">
+  ];
+  let constructor = "ckpt::createWidenDTypePass";
+}
+
+def DropSchedulerLambdas : Pass<"drop-scheduler-lambdas"> {
+  let summary = "Drops LambdaLR's `lr_lambdas` entries of None";
+  let description = [{
+    Newer LambdaLR/MultiplicativeLR state dicts save `lr_lambdas: [None]` for
+    plain functions; older releases `__dict__.update` the state and would
+    overwrite the scheduler's callables with None. Drops every `lr_lambdas`
+    entry whose elements are all None.
+  }];
+  let constructor = "ckpt::createDropSchedulerLambdasPass";
+}

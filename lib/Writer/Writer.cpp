@@ -13,6 +13,7 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Pickle/PickleWriter.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Target/TargetSpec.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -38,8 +39,9 @@ struct StorageRecord {
 /// Emits the main pickle from the IR and collects the storages it names.
 class PickleEmitter {
 public:
-  PickleEmitter(std::string &Out, ContainerKind Target, bool KeepKeys)
-      : W(Out), Target(Target), KeepKeys(KeepKeys) {}
+  PickleEmitter(std::string &Out, ContainerKind Target, bool KeepKeys,
+                const TargetSpec *Release = nullptr)
+      : W(Out), Target(Target), KeepKeys(KeepKeys), Release(Release) {}
 
   Error emitPickle(const Value *Root, unsigned Protocol) {
     W.proto(Protocol);
@@ -78,6 +80,8 @@ private:
   PickleWriter W;
   ContainerKind Target;
   bool KeepKeys;
+  /// The release written for, or null to keep each node's own form.
+  const TargetSpec *Release;
   unsigned Protocol = 2;
   DenseMap<const Value *, uint32_t> Memo;
   StringMap<uint32_t> GlobalMemo;
@@ -298,7 +302,16 @@ Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
     return Error::success();
   };
 
-  if (T->getForm() == TensorValue::Form::TensorClassState) {
+  // The release decides how plain tensors are pickled.
+  TensorValue::Form Form = T->getForm();
+  if (Release && (Form == TensorValue::Form::RebuildTensor ||
+                  Form == TensorValue::Form::RebuildTensorV2 ||
+                  Form == TensorValue::Form::TensorClassState))
+    Form = Release->TensorForm == "tensor_v1"
+               ? TensorValue::Form::RebuildTensor
+               : TensorValue::Form::RebuildTensorV2;
+
+  if (Form == TensorValue::Form::TensorClassState) {
     StringRef Cls = getDTypeStorageClass(S->getDType());
     if (!Cls.ends_with("Storage"))
       return makeError("a tensor of dtype {0} has no 0.1.10 tensor class",
@@ -322,7 +335,7 @@ Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
   }
 
   StringRef Fn;
-  switch (T->getForm()) {
+  switch (Form) {
   case TensorValue::Form::RebuildTensor:
     Fn = "_rebuild_tensor";
     break;
@@ -354,7 +367,7 @@ Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
   W.integer(Offset);
   emitIntTuple(W, T->getSizes());
   emitIntTuple(W, T->getStrides());
-  switch (T->getForm()) {
+  switch (Form) {
   case TensorValue::Form::RebuildTensor:
     break;
   case TensorValue::Form::RebuildTensorV2:
@@ -393,8 +406,38 @@ Error PickleEmitter::emitTensor(const TensorValue *T, unsigned Depth) {
   return Error::success();
 }
 
+/// How \p Release pickles a Parameter that the IR holds in form \p F.
+/// Returns std::nullopt when the release writes the bare tensor (0.4.0).
+static std::optional<ParameterValue::Form>
+mapParameterForm(ParameterValue::Form F, const TargetSpec *Release) {
+  if (!Release)
+    return F;
+  StringRef Want = Release->ParameterForm;
+  if (Want == "tensor")
+    return std::nullopt;
+  if (Want == "parameter_legacy" &&
+      F == ParameterValue::Form::ParameterLegacyState)
+    return F;
+  if (Want == "parameter")
+    return F == ParameterValue::Form::RebuildParameterWithState &&
+                   is_contained(Release->RebuildFunctions,
+                                "_rebuild_parameter_with_state")
+               ? F
+               : ParameterValue::Form::RebuildParameter;
+  // 0.4.1's Parameter(data, requires_grad), which 0.2/0.3 accept too.
+  return ParameterValue::Form::ParameterCall;
+}
+
 Error PickleEmitter::emitParameter(const ParameterValue *P, unsigned Depth) {
-  if (P->getForm() == ParameterValue::Form::ParameterLegacyState) {
+  std::optional<ParameterValue::Form> Form =
+      mapParameterForm(P->getForm(), Release);
+  if (!Form) {
+    if (Error E = emit(P->getData(), Depth + 1))
+      return E;
+    Memo[P] = Memo.lookup(P->getData());
+    return Error::success();
+  }
+  if (*Form == ParameterValue::Form::ParameterLegacyState) {
     if (!P->getState())
       return makeError("a Variable-era parameter lost its original object");
     if (Error E = emit(P->getState(), Depth + 1))
@@ -409,7 +452,7 @@ Error PickleEmitter::emitParameter(const ParameterValue *P, unsigned Depth) {
     emitEmptyOrderedDict();
     return Error::success();
   };
-  switch (P->getForm()) {
+  switch (*Form) {
   case ParameterValue::Form::RebuildParameter:
     emitGlobal("torch._utils", "_rebuild_parameter");
     if (Error E = emit(P->getData(), Depth + 1))
@@ -678,7 +721,7 @@ Error writeLegacy(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
   // Main pickle first: it decides which storages are written, under which
   // keys.
   std::string Main;
-  PickleEmitter PE(Main, ContainerKind::Legacy, /*KeepKeys=*/true);
+  PickleEmitter PE(Main, ContainerKind::Legacy, /*KeepKeys=*/true, Enc.Target);
   if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol))
     return E;
 
@@ -759,7 +802,8 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
   const ContainerInfo &CI = C.getContainer();
   bool SameKind = CI.Kind == ContainerKind::Zip;
   std::string Main;
-  PickleEmitter PE(Main, ContainerKind::Zip, /*KeepKeys=*/SameKind);
+  PickleEmitter PE(Main, ContainerKind::Zip, /*KeepKeys=*/SameKind,
+                   Enc.Target);
   if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol))
     return E;
 
@@ -782,7 +826,12 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
   for (const StorageRecord &R : Records)
     Z.addRecord("data/" + R.Key, R.S->getData());
   const ExtraRecord *Version = SameKind ? CI.findRecord("version") : nullptr;
-  Z.addRecord("version", Version ? StringRef(Version->Data) : "3\n");
+  std::string VersionText = Version ? Version->Data : "3\n";
+  // 1.4 reads zip files up to version 2; torch.save's payload is the same.
+  if (Enc.Target && Enc.Target->MaxZipVersion > 0 &&
+      Enc.Target->MaxZipVersion < 3)
+    VersionText = std::to_string(Enc.Target->MaxZipVersion) + "\n";
+  Z.addRecord("version", VersionText);
   if (SameKind)
     for (const ExtraRecord &R : CI.Records)
       if (IsTrailing(R.Name) && R.Name != "version")
@@ -796,14 +845,21 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
 ContainerKind getOutputContainer(const Checkpoint &C, const Encoding &Enc) {
   if (Enc.Container)
     return *Enc.Container;
+  if (Enc.Target)
+    return Enc.Target->DefaultContainer == "zip" ? ContainerKind::Zip
+                                                 : ContainerKind::Legacy;
   ContainerKind K = C.getContainer().Kind;
   return K == ContainerKind::Zip ? ContainerKind::Zip : ContainerKind::Legacy;
 }
 
 Error writeCheckpoint(const Checkpoint &C, raw_ostream &OS,
-                      const Encoding &Enc) {
+                      const Encoding &EncIn) {
   if (!C.getRoot())
     return makeError("the checkpoint has no root object");
+  Encoding Enc = EncIn;
+  if (Enc.Target)
+    Enc.PickleProtocol =
+        std::min<unsigned>(Enc.PickleProtocol, Enc.Target->MaxPickleProtocol);
   switch (getOutputContainer(C, Enc)) {
   case ContainerKind::Legacy:
     return writeLegacy(C, OS, Enc);

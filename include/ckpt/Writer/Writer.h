@@ -18,6 +18,7 @@
 
 namespace ckpt {
 class Checkpoint;
+struct TargetSpec;
 
 /// How the IR is encoded. The defaults reproduce what the input used; a
 /// target description (a later component) fills these per PyTorch release.
@@ -30,6 +31,10 @@ struct Encoding {
   /// Zip: the root folder; empty means the output file's stem, or
   /// "archive" when writing to a stream.
   std::string ArchiveRoot;
+  /// The release to write for (`-target=`): picks the default container,
+  /// the tensor and Parameter encodings, the zip version record and the
+  /// pickle protocol. Null writes what the input used.
+  const TargetSpec *Target = nullptr;
 };
 
 /// Writes \p C to \p OS (which must be a seekable or a plain stream; only

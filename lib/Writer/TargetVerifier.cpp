@@ -1,0 +1,231 @@
+//===- TargetVerifier.cpp - Can a release load this? ----------------------===//
+//
+// Part of ckpt-migrate. Mirrors the encoding choices of Writer.cpp (which
+// forms a release gets) and checks each against the release's description.
+// Globals outside torch (user classes, collections, numpy) cannot be judged
+// from a description and are not reported.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ckpt/Writer/TargetVerifier.h"
+#include "ckpt/IR/Checkpoint.h"
+#include "ckpt/Support/Error.h"
+#include "ckpt/Target/TargetSpec.h"
+#include "ckpt/Writer/Writer.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include <set>
+
+using namespace llvm;
+
+namespace ckpt {
+namespace {
+
+class TargetChecker {
+public:
+  TargetChecker(const Checkpoint &C, const TargetSpec &T, const Encoding &Enc)
+      : C(C), T(T), Enc(Enc) {}
+
+  Error run() {
+    ContainerKind K = getOutputContainer(C, Enc);
+    StringRef KName = getContainerKindName(K);
+    if (!is_contained(T.Containers, KName))
+      problem("$", formatv("PyTorch {0} cannot read {1} checkpoints", T.Version,
+                           KName),
+              "-format=legacy");
+    for (const StorageValue *S : C.getStorages())
+      checkStorage(S);
+    if (C.getRoot()) {
+      std::string Path = "$";
+      walk(C.getRoot(), Path);
+    }
+    if (Problems.empty())
+      return Error::success();
+    std::string Msg =
+        formatv("PyTorch {0} cannot load this checkpoint:", T.Version).str();
+    for (const std::string &P : Problems)
+      Msg += "\n  " + P;
+    return makeError("{0}", Msg);
+  }
+
+private:
+  void problem(StringRef Path, const Twine &What, StringRef Fix = "") {
+    std::string P = (Path + ": " + What).str();
+    if (!Fix.empty())
+      P += " (fix: " + Fix.str() + ")";
+    if (Seen.insert(P).second && Problems.size() < 50)
+      Problems.push_back(P);
+  }
+
+  void checkStorage(const StorageValue *S) {
+    std::string Path = ("storage '" + S->getKey() + "'").str();
+    StringRef Cls = getDTypeStorageClass(S->getDType());
+    if (!is_contained(T.StorageClasses, Cls))
+      problem(Path,
+              formatv("storage class torch.{0} ({1}) does not exist in {2}",
+                      Cls, getDTypeTorchName(S->getDType()), T.Version),
+              dtypeFix(S->getDType()));
+    StringRef Loc = S->getLocation().split(':').first;
+    if (!is_contained(T.Locations, Loc))
+      problem(Path,
+              formatv("location '{0}' cannot be restored by {1}",
+                      S->getLocation(), T.Version),
+              "map the storage to cpu");
+  }
+
+  static StringRef dtypeFix(DType D) {
+    switch (D) {
+    case DType::BFloat16:
+      return "widen-dtype{from=bf16,to=f32}";
+    case DType::Bool:
+      return "widen-dtype{from=bool,to=u8}";
+    default:
+      return "";
+    }
+  }
+
+  bool hasRebuild(StringRef Fn) const {
+    return is_contained(T.RebuildFunctions, Fn);
+  }
+
+  void checkTensor(const TensorValue *TV, StringRef Path) {
+    if (!is_contained(T.DTypes, getDTypeIRName(TV->getDType())))
+      problem(Path,
+              formatv("dtype {0} does not exist in {1}",
+                      getDTypeTorchName(TV->getDType()), T.Version),
+              dtypeFix(TV->getDType()));
+    switch (TV->getForm()) {
+    case TensorValue::Form::RebuildTensorV3:
+      if (!hasRebuild("_rebuild_tensor_v3"))
+        problem(Path,
+                formatv("torch._utils._rebuild_tensor_v3 does not exist in {0}",
+                        T.Version));
+      break;
+    case TensorValue::Form::RebuildQTensor:
+      if (!hasRebuild("_rebuild_qtensor"))
+        problem(Path,
+                formatv("quantized tensors (_rebuild_qtensor) do not exist "
+                        "in {0}",
+                        T.Version),
+                "dequantize the tensor");
+      break;
+    default: {
+      StringRef Fn = T.TensorForm == "tensor_v1" ? "_rebuild_tensor"
+                                                  : "_rebuild_tensor_v2";
+      if (!hasRebuild(Fn))
+        problem(Path, formatv("torch._utils.{0} does not exist in {1}", Fn,
+                              T.Version));
+      if (T.TensorForm == "tensor_v1" && TV->getRank() == 0)
+        problem(Path,
+                formatv("0-dim tensors do not exist in {0}", T.Version),
+                "reshape it to [1]");
+      break;
+    }
+    }
+    if (TV->getSubclass() && !hasRebuild("_rebuild_from_type_v2"))
+      problem(Path,
+              formatv("tensor subclasses (torch._tensor._rebuild_from_type_v2) "
+                      "cannot be loaded by {0}",
+                      T.Version));
+    if (TV->getMetadata() && T.TensorForm == "tensor" &&
+        !hasRebuild("_rebuild_tensor_v3"))
+      problem(Path, formatv("_rebuild_tensor_v2 of {0} takes no metadata "
+                            "argument",
+                            T.Version));
+  }
+
+  void checkGlobal(const GlobalValue *G, StringRef Path) {
+    // Only torch's serialization vocabulary is described per release;
+    // module classes (torch.nn.modules.*) and everything else cannot be
+    // judged from a description.
+    StringRef M = G->getModule();
+    if (M != "torch" && M != "torch._utils" && M != "torch._tensor" &&
+        M != "torch.serialization")
+      return;
+    std::string Q = G->getQualifiedName();
+    if (is_contained(T.TorchGlobals, Q) ||
+        (M == "torch" && is_contained(T.StorageClasses, G->getName())) ||
+        ((M == "torch._utils" || M == "torch._tensor") &&
+         hasRebuild(G->getName())))
+      return;
+    problem(Path, formatv("global {0} does not exist in {1}", Q, T.Version));
+  }
+
+  void walk(const Value *V, std::string &Path) {
+    if (V->isScalar() || isa<StorageValue>(V))
+      return;
+    if (auto *G = dyn_cast<GlobalValue>(V)) {
+      checkGlobal(G, Path);
+      return;
+    }
+    if (!Visited.insert(V).second)
+      return;
+    if (auto *TV = dyn_cast<TensorValue>(V))
+      checkTensor(TV, Path);
+    if (auto *P = dyn_cast<ParameterValue>(V))
+      if (P->getForm() == ParameterValue::Form::RebuildParameterWithState &&
+          P->getState() && !hasRebuild("_rebuild_parameter_with_state"))
+        problem(Path, formatv("a Parameter with Python state cannot be "
+                              "loaded by {0}",
+                              T.Version));
+    if (auto *SD = dyn_cast<StateDictValue>(V))
+      if (!T.HasModuleVersions)
+        for (const DictItem &It : SD->items())
+          if (auto K = getStringValue(It.first))
+            if (*K == "num_batches_tracked" ||
+                K->ends_with(".num_batches_tracked"))
+              problem(Path + "['" + K->str() + "']",
+                      formatv("BatchNorm of {0} has no num_batches_tracked; "
+                              "strict load_state_dict rejects it",
+                              T.Version),
+                      "drop-num-batches-tracked");
+    if (auto *O = dyn_cast<OptimizerStateValue>(V))
+      if (!T.TensorOptimizerStep)
+        if (MappingValue *PS = O->getParamState())
+          for (const DictItem &It : PS->items())
+            if (auto *M = dyn_cast<MappingValue>(It.second))
+              if (isa_and_nonnull<TensorValue>(M->lookup("step")))
+                problem(Path + "['state']",
+                        formatv("optimizers of {0} keep `step` as a number",
+                                T.Version),
+                        "optim-step-to-number");
+    size_t Len = Path.size();
+    auto Child = [&](const std::string &Suffix, const Value *Ch) {
+      Path += Suffix;
+      walk(Ch, Path);
+      Path.resize(Len);
+    };
+    if (auto *M = dyn_cast<MappingValue>(V)) {
+      for (const DictItem &It : M->items()) {
+        auto K = getStringValue(It.first);
+        Child("", It.first);
+        Child(K ? ("['" + *K + "']").str() : "[?]", It.second);
+      }
+      if (auto *SD = dyn_cast<StateDictValue>(V)) {
+        Child("", SD->getClass());
+        if (SD->getState())
+          Child("._metadata", SD->getState());
+      }
+      return;
+    }
+    unsigned I = 0;
+    forEachChild(V, [&](Value *Ch) { Child("/" + std::to_string(I++), Ch); });
+  }
+
+  const Checkpoint &C;
+  const TargetSpec &T;
+  const Encoding &Enc;
+  DenseSet<const Value *> Visited;
+  std::set<std::string> Seen;
+  std::vector<std::string> Problems;
+};
+
+} // namespace
+
+Error verifyForTarget(const Checkpoint &C, const TargetSpec &T,
+                      const Encoding &Enc) {
+  return TargetChecker(C, T, Enc).run();
+}
+
+} // namespace ckpt
