@@ -12,6 +12,7 @@
 #include "ckpt/IR/Printer.h"
 #include "ckpt/IR/Verifier.h"
 #include "ckpt/Passes/PassManager.h"
+#include "ckpt/TableGen/PassModel.h"
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Support/Error.h"
@@ -44,6 +45,18 @@ static cl::opt<std::string>
            cl::desc("Pipeline to run, e.g. "
                     "-passes=strip-prefix{prefix=module.},downgrade-0.4.0"),
            cl::value_desc("pipeline"), cl::cat(PassCategory));
+
+static cl::list<std::string>
+    PassFiles("pass-file",
+              cl::desc("Load passes and pipelines from a TableGen file "
+                       "(repeatable)"),
+              cl::value_desc("file.td"), cl::cat(PassCategory));
+
+static cl::list<std::string>
+    PassIncludeDirs("pass-include-dir",
+                    cl::desc("Directory searched by `include` in pass files "
+                             "(after the project's own include directory)"),
+                    cl::value_desc("dir"), cl::cat(PassCategory));
 
 static cl::opt<bool> PrintPasses("print-passes",
                                  cl::desc("List every pass and pipeline"),
@@ -226,6 +239,46 @@ int main(int argc, char **argv) {
       "Python\n");
 
   PassRegistry Registry = PassRegistry::createWithBuiltins();
+  // Users' pass files: parsed at run time, registered like the built-ins.
+  std::vector<std::unique_ptr<PassSpecSet>> UserPasses;
+  if (!PassFiles.empty()) {
+    std::vector<std::string> Includes;
+    // The project's include/ (for ckpt/Passes/PassBase.td): next to the
+    // build tree's bin/, or where the sources were configured.
+    SmallString<256> FromExe(sys::path::parent_path(
+        sys::fs::getMainExecutable(argv[0], (void *)&main)));
+    sys::path::append(FromExe, "..", "..", "include");
+    Includes.push_back(std::string(FromExe));
+    Includes.push_back(CKPT_SOURCE_INCLUDE_DIR);
+    for (const std::string &D : PassIncludeDirs)
+      Includes.push_back(D);
+    for (const std::string &F : PassFiles) {
+      auto Model = parsePassFile(F, Includes);
+      if (!Model) {
+        errs() << ToolName << ": " << toString(Model.takeError()) << '\n';
+        return 1;
+      }
+      auto Set = PassSpecSet::create(
+          std::move(*Model), [](StringRef) -> PassFactory { return nullptr; });
+      if (!Set) {
+        errs() << ToolName << ": " << toString(Set.takeError()) << '\n';
+        return 1;
+      }
+      // A name clash is reported at the user's definition.
+      auto Clash = [&](StringRef Loc, Error E) {
+        errs() << ToolName << ": " << (Loc.empty() ? StringRef(F) : Loc)
+               << ": error: " << toString(std::move(E)) << '\n';
+        return 1;
+      };
+      for (const PassSpec &P : (*Set)->getPasses())
+        if (Error E = Registry.addPass(P))
+          return Clash(P.Loc, std::move(E));
+      for (const PipelineSpec &P : (*Set)->getPipelines())
+        if (Error E = Registry.addPipeline(P))
+          return Clash(P.Loc, std::move(E));
+      UserPasses.push_back(std::move(*Set));
+    }
+  }
   if (PrintPasses) {
     Registry.print(outs());
     return 0;
