@@ -7,8 +7,11 @@
 #                       and PassDecls.inc: add it as a dependency of every
 #                       library that includes them
 #                       (`add_dependencies(ckptPasses ckpt-pass-tablegen)`).
-#   ckpt-docs (in ALL)  ${CMAKE_BINARY_DIR}/docs/Passes.md, copied to
-#                       ${CMAKE_SOURCE_DIR}/docs/Passes.md when it changed.
+#   ckpt-target-tablegen
+#                       ${CMAKE_BINARY_DIR}/include/ckpt/Target/TargetTables.inc
+#                       from include/ckpt/Target/Versions.td, for ckptTarget.
+#   ckpt-docs (in ALL)  ${CMAKE_BINARY_DIR}/docs/Passes.md and Targets.md,
+#                       copied to ${CMAKE_SOURCE_DIR}/docs/ when they changed.
 #
 # ckpt-tblgen itself is built by tools/ckpt-tblgen; commands name the target,
 # so CMake orders the build and reruns generation when the tool changes.
@@ -73,20 +76,34 @@ ckpt_tablegen(PassDecls.inc -gen-pass-decls SOURCE "${CKPT_PASSES_TD}")
 add_custom_target(ckpt-pass-tablegen DEPENDS ${CKPT_TABLEGEN_OUTPUT})
 set_target_properties(ckpt-pass-tablegen PROPERTIES FOLDER "ckpt/TableGen")
 
-# --- docs/Passes.md ----------------------------------------------------------
+# --- The PyTorch releases --------------------------------------------------
+set(CKPT_VERSIONS_TD "${CMAKE_SOURCE_DIR}/include/ckpt/Target/Versions.td")
+
+set(CKPT_TABLEGEN_OUTPUT)
+ckpt_tablegen("${CMAKE_BINARY_DIR}/include/ckpt/Target/TargetTables.inc"
+              -gen-target-tables SOURCE "${CKPT_VERSIONS_TD}")
+add_custom_target(ckpt-target-tablegen DEPENDS ${CKPT_TABLEGEN_OUTPUT})
+set_target_properties(ckpt-target-tablegen PROPERTIES FOLDER "ckpt/TableGen")
+
+# --- docs/Passes.md and docs/Targets.md ------------------------------------
 # Generated in the build tree, then copied into the source tree only when it
 # differs, so an unchanged doc keeps its timestamp. The stamp (not the source
 # file) is the command's output, so `ninja clean` never deletes docs/.
-set(CKPT_TABLEGEN_OUTPUT)
-ckpt_tablegen("${CMAKE_BINARY_DIR}/docs/Passes.md" -gen-pass-docs
-              SOURCE "${CKPT_PASSES_TD}")
-add_custom_command(
-  OUTPUT "${CMAKE_BINARY_DIR}/docs/Passes.md.copied"
-  COMMAND ${CMAKE_COMMAND} -E copy_if_different
-          "${CMAKE_BINARY_DIR}/docs/Passes.md" "${CMAKE_SOURCE_DIR}/docs/Passes.md"
-  COMMAND ${CMAKE_COMMAND} -E touch "${CMAKE_BINARY_DIR}/docs/Passes.md.copied"
-  DEPENDS "${CMAKE_BINARY_DIR}/docs/Passes.md"
-  COMMENT "Updating docs/Passes.md"
-  VERBATIM)
-add_custom_target(ckpt-docs ALL
-  DEPENDS "${CMAKE_BINARY_DIR}/docs/Passes.md.copied")
+set(CKPT_DOC_STAMPS)
+function(ckpt_doc name flag td)
+  set(CKPT_TABLEGEN_OUTPUT)
+  ckpt_tablegen("${CMAKE_BINARY_DIR}/docs/${name}" ${flag} SOURCE "${td}")
+  add_custom_command(
+    OUTPUT "${CMAKE_BINARY_DIR}/docs/${name}.copied"
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different
+            "${CMAKE_BINARY_DIR}/docs/${name}" "${CMAKE_SOURCE_DIR}/docs/${name}"
+    COMMAND ${CMAKE_COMMAND} -E touch "${CMAKE_BINARY_DIR}/docs/${name}.copied"
+    DEPENDS "${CMAKE_BINARY_DIR}/docs/${name}"
+    COMMENT "Updating docs/${name}"
+    VERBATIM)
+  set(CKPT_DOC_STAMPS ${CKPT_DOC_STAMPS} "${CMAKE_BINARY_DIR}/docs/${name}.copied"
+      PARENT_SCOPE)
+endfunction()
+ckpt_doc(Passes.md -gen-pass-docs "${CKPT_PASSES_TD}")
+ckpt_doc(Targets.md -gen-target-docs "${CKPT_VERSIONS_TD}")
+add_custom_target(ckpt-docs ALL DEPENDS ${CKPT_DOC_STAMPS})

@@ -150,11 +150,13 @@ const PipelineSpec *PassRegistry::lookupPipeline(StringRef Name) const {
 }
 
 std::vector<std::string> PassRegistry::getNearMatches(StringRef Name) const {
+  // The closest names by edit distance (ties kept, at most four), and only
+  // when they are close enough to be a plausible typo.
+  unsigned Limit = std::max<unsigned>(2, Name.size() / 4);
   std::vector<std::pair<unsigned, std::string>> Scored;
   auto Consider = [&](StringRef Candidate) {
-    unsigned D = Name.edit_distance(Candidate, true, 4);
-    if (D <= std::max<unsigned>(2, Name.size() / 3) ||
-        Candidate.contains(Name) || (Name.size() > 3 && Name.contains(Candidate)))
+    unsigned D = Name.edit_distance(Candidate, true, Limit);
+    if (D <= Limit)
       Scored.push_back({D, Candidate.str()});
   };
   for (const PassSpec *P : Passes)
@@ -164,7 +166,7 @@ std::vector<std::string> PassRegistry::getNearMatches(StringRef Name) const {
   llvm::sort(Scored);
   std::vector<std::string> Out;
   for (auto &[D, N] : Scored)
-    if (Out.size() < 4)
+    if (D == Scored.front().first && Out.size() < 4)
       Out.push_back(N);
   return Out;
 }

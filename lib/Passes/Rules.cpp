@@ -196,21 +196,32 @@ public:
   }
 
 private:
-  /// Keeps `_metadata` prefixes in step: a prefix p holds the keys "p.*",
-  /// so it is renamed as the string "p." is.
+  /// The new name of module prefix \p P: the prefix of what a key directly
+  /// under it ("p.<name>", or "<name>" for the root "") is renamed to.
+  std::optional<std::string> renamePrefix(StringRef P) const {
+    static constexpr StringLiteral Probe = "__ckpt_probe__";
+    std::string Key = P.empty() ? Probe.str() : (P + "." + Probe).str();
+    std::optional<std::string> R = rename(Key);
+    if (!R)
+      return std::nullopt;
+    StringRef S = *R;
+    if (!S.consume_back(Probe))
+      return std::nullopt; // the rename does not act on whole prefixes
+    if (!S.empty() && !S.consume_back("."))
+      return std::nullopt;
+    return S.str();
+  }
+
+  /// Keeps `_metadata` prefixes in step with the keys they hold.
   void renameMetadata(Checkpoint &C, SmallVectorImpl<DictItem> &M,
                       PassStatistics &Stats) {
     SmallVector<DictItem, 16> Items;
     StringMap<size_t> Index;
     for (DictItem &It : M) {
       auto P = getStringValue(It.first);
-      std::optional<std::string> New;
-      if (P && !P->empty())
-        if (auto R = rename((*P + ".").str())) {
-          StringRef S = *R;
-          S.consume_back(".");
-          New = S.str();
-        }
+      std::optional<std::string> New = P ? renamePrefix(*P) : std::nullopt;
+      if (New && *New == *P)
+        New.reset();
       DictItem Out = It;
       if (New) {
         Out.first = makeKey(C, It.first, *New);

@@ -344,7 +344,7 @@ int main(int argc, char **argv) {
         return 1;
       }
   }
-  if (PrintIR || Summary || ListTensors || !WantsText) {
+  if (PrintIR || Summary || ListTensors || DryRun || !WantsText) {
     ReaderOptions RO;
     RO.Lower = !NoLower;
     // Textual IR (.ckir) or a binary checkpoint, told apart by content.

@@ -1,8 +1,9 @@
 //===- Emitters.h - ckpt-tblgen backends and their shared helpers -*- C++ -*-=//
 //
-// Part of ckpt-migrate. Each backend writes one output from a checked
+// Part of ckpt-migrate. Each pass backend writes one output from a checked
 // PassFileModel; none can fail, since buildPassModel has already checked
-// everything they rely on.
+// everything they rely on. The target backends read and check the Release
+// records themselves.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 
 namespace llvm {
 class raw_ostream;
+class RecordKeeper;
 } // namespace llvm
 
 namespace ckpt {
@@ -31,6 +33,17 @@ void emitPassDecls(const PassFileModel &Model, llvm::StringRef Source,
 /// -gen-pass-docs: Markdown reference of every pass and pipeline.
 void emitPassDocs(const PassFileModel &Model, llvm::StringRef Source,
                   llvm::raw_ostream &OS);
+
+/// -gen-target-tables: the constexpr TargetSpec tables of the Release records
+/// (TargetBase.td) and getTargetSpecs(). Returns true, after printing
+/// `file:line:col: error:` diagnostics, if a record is invalid.
+bool emitTargetTables(const llvm::RecordKeeper &Records, llvm::StringRef Source,
+                      llvm::raw_ostream &OS);
+
+/// -gen-target-docs: Markdown reference of every release, with what changed
+/// from the one before. Returns true after diagnostics, as above.
+bool emitTargetDocs(const llvm::RecordKeeper &Records, llvm::StringRef Source,
+                    llvm::raw_ostream &OS);
 
 /// Writes \p S as a C++ string literal (adjacent literals split after each
 /// newline, continued with \p Indent spaces), escaping everything that is not

@@ -1,9 +1,12 @@
 //===- ckpt-tblgen.cpp - TableGen backends of ckpt-migrate ----------------===//
 //
 // Part of ckpt-migrate. Generates the built-in pass registry, the C++ pass
-// declarations and the pass documentation from passes.td:
+// declarations and the pass documentation from passes.td, and the PyTorch
+// release tables and their documentation from Versions.td:
 //
 //   ckpt-tblgen -gen-pass-registry -I include passes.td -o PassRegistry.inc
+//   ckpt-tblgen -gen-target-tables -I include
+//       include/ckpt/Target/Versions.td -o TargetTables.inc
 //
 // TableGenMain provides -o, -d (depfile), -I, -D and --write-if-changed.
 // Every output lists passes and pipelines in the order the .td file defines
@@ -25,7 +28,13 @@ using namespace llvm;
 using namespace ckpt;
 
 namespace {
-enum ActionType { GenPassRegistry, GenPassDecls, GenPassDocs };
+enum ActionType {
+  GenPassRegistry,
+  GenPassDecls,
+  GenPassDocs,
+  GenTargetTables,
+  GenTargetDocs
+};
 } // namespace
 
 static cl::opt<ActionType> Action(
@@ -36,7 +45,11 @@ static cl::opt<ActionType> Action(
                           "Options structs and constructors of C++ passes "
                           "(.inc)"),
                clEnumValN(GenPassDocs, "gen-pass-docs",
-                          "Markdown reference of passes and pipelines")));
+                          "Markdown reference of passes and pipelines"),
+               clEnumValN(GenTargetTables, "gen-target-tables",
+                          "TargetSpec tables of the PyTorch releases (.inc)"),
+               clEnumValN(GenTargetDocs, "gen-target-docs",
+                          "Markdown reference of the PyTorch releases")));
 
 static cl::opt<std::string>
     LocBase("loc-base",
@@ -48,6 +61,11 @@ static cl::opt<std::string>
 /// as TableGenMain expects. This is the one place where a pass-file error
 /// ends the process.
 static bool ckptTableGenMain(raw_ostream &OS, RecordKeeper &Records) {
+  if (Action == GenTargetTables || Action == GenTargetDocs) {
+    std::string Source = sys::path::filename(Records.getInputFilename()).str();
+    return Action == GenTargetTables ? emitTargetTables(Records, Source, OS)
+                                     : emitTargetDocs(Records, Source, OS);
+  }
   BuildOptions Opts;
   Opts.LocBase = LocBase;
   Opts.RequireKnownPassNames = true;
@@ -74,6 +92,9 @@ static bool ckptTableGenMain(raw_ostream &OS, RecordKeeper &Records) {
     break;
   case GenPassDocs:
     emitPassDocs(*Model, Source, OS);
+    break;
+  case GenTargetTables:
+  case GenTargetDocs:
     break;
   }
   return false;

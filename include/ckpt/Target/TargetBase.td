@@ -32,9 +32,8 @@ class TargetFacts {
   string defaultContainer = "";
   /// Highest zip `version` record the reader accepts; 0 without "zip".
   int maxZipVersion = 0;
-  /// Functions the unpickler resolves: unqualified names are in
-  /// torch._utils ("_rebuild_tensor_v2"), others are written in full
-  /// ("torch._tensor._rebuild_from_type_v2").
+  /// Functions of torch._utils and torch._tensor the unpickler resolves, by
+  /// unqualified name ("_rebuild_tensor_v2", "_rebuild_from_type_v2").
   list<string> rebuildFunctions = [];
   /// Storage classes of module torch ("FloatStorage", "UntypedStorage").
   list<string> storageClasses = [];

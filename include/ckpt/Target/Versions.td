@@ -47,7 +47,7 @@ defvar ClassicDTypeGlobals = [
 // Optimizers: SGD nesterov from 0.1.x (§3.4); the other keys are the
 // classes' basic hyperparameters.
 def Torch_0_1_12 : Release<"0.1.12", NoRelease> {
-  let summary = "Legacy magic-number stream, tensors via _rebuild_tensor";
+  let summary = "Legacy magic-number stream; tensors via `_rebuild_tensor`.";
   let addContainers = ["tar", "legacy"];
   let defaultContainer = "legacy";
   let addRebuildFunctions = ["_rebuild_tensor"];
@@ -69,13 +69,14 @@ def Torch_0_1_12 : Release<"0.1.12", NoRelease> {
 
 // No change to the format is recorded between 0.1.12 and 0.3.1.
 def Torch_0_2 : Release<"0.2", Torch_0_1_12> {
-  let summary = "Same format as 0.1.12";
+  let summary = "Same format as 0.1.12.";
 }
 
 // UTILS-0.3 has only _rebuild_tensor; _rebuild_tensor_v2 files fail in
 // <= 0.3.1 (§3.1, pytorch#5729).
 def Torch_0_3 : Release<"0.3", Torch_0_2> {
-  let summary = "Same format as 0.2; the last release without _rebuild_tensor_v2";
+  let summary = "Same format as 0.2; the last release without "
+                "`_rebuild_tensor_v2`.";
 }
 
 // 0.4.0: tensors via _rebuild_tensor_v2 (§2.2, pytorch#5729); 0-dim tensors,
@@ -83,13 +84,14 @@ def Torch_0_3 : Release<"0.3", Torch_0_2> {
 // sparse_coo and the exact list of dtype objects (§4.1 [M]).
 // Parameters are pickled as plain tensors: no Parameter.__reduce_ex__
 // (§2.3, pytorch#8077).
+// torch.Tensor is the tensor class (Variable merged into Tensor) [M].
 // Adam amsgrad (§3.4 [M]).
 def Torch_0_4_0 : Release<"0.4.0", Torch_0_3> {
-  let summary = "_rebuild_tensor_v2, torch.device and dtype objects; "
-                "Parameters saved as plain tensors";
+  let summary = "`_rebuild_tensor_v2`, `torch.device` and dtype objects; "
+                "Parameters saved as plain tensors.";
   let addRebuildFunctions = ["_rebuild_tensor_v2"];
   let addTorchGlobals = !listconcat(
-      ["torch.device", "torch.strided", "torch.sparse_coo"],
+      ["torch.Tensor", "torch.device", "torch.strided", "torch.sparse_coo"],
       ClassicDTypeGlobals);
   let tensorForm = "tensor";
   let parameterForm = "tensor";
@@ -101,7 +103,8 @@ def Torch_0_4_0 : Release<"0.4.0", Torch_0_3> {
 // `_metadata` and BatchNorm num_batches_tracked with version 2
 // (§2.5, §3.2, PR pytorch#6639, issue pytorch#8481).
 def Torch_0_4_1 : Release<"0.4.1", Torch_0_4_0> {
-  let summary = "Parameter(data, requires_grad); _metadata module versions";
+  let summary = "Parameters as `Parameter(data, requires_grad)`; "
+                "`_metadata` module versions.";
   let parameterForm = "parameter_call";
   let hasModuleVersions = true;
 }
@@ -112,14 +115,14 @@ def Torch_0_4_1 : Release<"0.4.1", Torch_0_4_0> {
 
 // 1.0: _rebuild_parameter (§2.3, UTILS-1.0; pytorch#15375).
 def Torch_1_0 : Release<"1.0", Torch_0_4_1> {
-  let summary = "Parameters via _rebuild_parameter";
+  let summary = "Parameters via `_rebuild_parameter`.";
   let addRebuildFunctions = ["_rebuild_parameter"];
   let parameterForm = "parameter";
 }
 
 // No change to the format is recorded for 1.1.
 def Torch_1_1 : Release<"1.1", Torch_1_0> {
-  let summary = "Same format as 1.0";
+  let summary = "Same format as 1.0.";
 }
 
 // 1.2: BoolStorage and torch.bool (§2.4, §3.3 [M]). AdamW exists (§3.4 [M]).
@@ -127,7 +130,7 @@ def Torch_1_1 : Release<"1.1", Torch_1_0> {
 // zero_point, requires_grad, hooks) (release docs) that cannot read the
 // 1.3+ quantizer_params form, so it is not listed here.
 def Torch_1_2 : Release<"1.2", Torch_1_1> {
-  let summary = "bool tensors; AdamW";
+  let summary = "bool tensors; AdamW.";
   let addStorageClasses = ["BoolStorage"];
   let addDTypes = ["bool"];
   let addTorchGlobals = ["torch.bool"];
@@ -142,7 +145,7 @@ def Torch_1_2 : Release<"1.2", Torch_1_1> {
 // _rebuild_qtensor's form and the qschemes checked in the release docs).
 // _rebuild_xla_tensor (release docs; absent from 1.2's).
 def Torch_1_3 : Release<"1.3", Torch_1_2> {
-  let summary = "bfloat16; quantized tensors (_rebuild_qtensor)";
+  let summary = "bfloat16; quantized tensors (`_rebuild_qtensor`).";
   let addRebuildFunctions = ["_rebuild_qtensor", "_rebuild_xla_tensor"];
   let addStorageClasses = ["BFloat16Storage", "QInt8Storage", "QUInt8Storage",
                            "QInt32Storage"];
@@ -159,7 +162,7 @@ def Torch_1_3 : Release<"1.3", Torch_1_2> {
 // layouts pickled through torch.serialization._get_layout (§2.5 "1.x+";
 // placed with sparse pickling [M]). Python 2.7 is still supported (§1.5).
 def Torch_1_4 : Release<"1.4", Torch_1_3> {
-  let summary = "Reads zip archives up to version 2; sparse COO tensors";
+  let summary = "Reads zip archives up to version 2; sparse COO tensors.";
   let addContainers = ["zip"];
   let maxZipVersion = 2;
   let addRebuildFunctions = ["_rebuild_sparse_tensor"];
@@ -169,7 +172,7 @@ def Torch_1_4 : Release<"1.4", Torch_1_3> {
 // 1.5: zip reader accepts version 3 (§1.4: ">= 3 from 1.5/1.6", [M] for
 // 1.5). Python 3 only: protocol 4 (§1.5).
 def Torch_1_5 : Release<"1.5", Torch_1_4> {
-  let summary = "Reads zip version 3; Python 3 only";
+  let summary = "Reads zip version 3; Python 3 only.";
   let maxZipVersion = 3;
   let maxPickleProtocol = 4;
 }
@@ -177,7 +180,7 @@ def Torch_1_5 : Release<"1.5", Torch_1_4> {
 // 1.6: torch.save writes zip by default (§1.1, PR pytorch#32958; NOTES).
 // ComplexFloat/ComplexDouble storages (§2.4, §3.3 [L]).
 def Torch_1_6 : Release<"1.6", Torch_1_5> {
-  let summary = "Writes zip by default; complex tensors";
+  let summary = "Writes zip by default; complex tensors.";
   let defaultContainer = "zip";
   let addStorageClasses = ["ComplexFloatStorage", "ComplexDoubleStorage"];
   let addDTypes = ["c64", "c128"];
@@ -188,14 +191,14 @@ def Torch_1_6 : Release<"1.6", Torch_1_5> {
 // 1.7: the zip reader accepts up to version 5 (§1.4, VER-H "~1.7" [M]);
 // later readers accept more, torch.save still writes 3.
 def Torch_1_7 : Release<"1.7", Torch_1_6> {
-  let summary = "Reads zip version 5";
+  let summary = "Reads zip version 5.";
   let maxZipVersion = 5;
 }
 
 // 1.8: QUInt4x2Storage (§2.4, §3.3 "~1.8" [L]) and the float-qparams
 // qscheme of 4-bit embeddings [L, not in formats.md].
 def Torch_1_8 : Release<"1.8", Torch_1_7> {
-  let summary = "quint4x2";
+  let summary = "quint4x2 tensors.";
   let addStorageClasses = ["QUInt4x2Storage"];
   let addDTypes = ["qu4x2"];
   let addTorchGlobals = ["torch.quint4x2",
@@ -204,14 +207,15 @@ def Torch_1_8 : Release<"1.8", Torch_1_7> {
 
 // 1.9: module torch._tensor and _rebuild_from_type_v2 (§2.2, §3.1 [M]).
 def Torch_1_9 : Release<"1.9", Torch_1_8> {
-  let summary = "Tensor subclasses via torch._tensor._rebuild_from_type_v2";
-  let addRebuildFunctions = ["torch._tensor._rebuild_from_type_v2"];
+  let summary = "Tensor subclasses via "
+                "`torch._tensor._rebuild_from_type_v2`.";
+  let addRebuildFunctions = ["_rebuild_from_type_v2"];
 }
 
 // 1.10: QUInt2x4Storage (§2.4, §3.3 "~1.10" [L]); _rebuild_sparse_csr_tensor
 // (§2.2 "1.10-1.13" [M]); SGD maximize (§3.4 "~1.10" [L]).
 def Torch_1_10 : Release<"1.10", Torch_1_9> {
-  let summary = "quint2x4; sparse CSR tensors; SGD maximize";
+  let summary = "quint2x4; sparse CSR tensors; SGD `maximize`.";
   let addRebuildFunctions = ["_rebuild_sparse_csr_tensor"];
   let addStorageClasses = ["QUInt2x4Storage"];
   let addDTypes = ["qu2x4"];
@@ -223,7 +227,7 @@ def Torch_1_10 : Release<"1.10", Torch_1_9> {
 // Storages become TypedStorage over untyped bytes (§2.4 [M], PR
 // pytorch#62030); pickles keep the typed names, so nothing else changes.
 def Torch_1_11 : Release<"1.11", Torch_1_10> {
-  let summary = "Adam maximize";
+  let summary = "Adam `maximize`.";
   let addParamGroupKeys = ["adam:maximize", "adamw:maximize"];
 }
 
@@ -231,7 +235,7 @@ def Torch_1_11 : Release<"1.11", Torch_1_10> {
 // Adam foreach and capturable, SGD foreach (§3.4 [M]; SGD "~1.11/1.12");
 // AdamW the same [L]. The mps location (MPS backend) [L, not in formats.md].
 def Torch_1_12 : Release<"1.12", Torch_1_11> {
-  let summary = "Tensor optimizer step; foreach/capturable; mps";
+  let summary = "Optimizer `step` as a tensor; `foreach`, `capturable`; mps.";
   let tensorOptimizerStep = true;
   let addParamGroupKeys = ["adam:foreach", "adam:capturable", "sgd:foreach",
                            "adamw:foreach", "adamw:capturable"];
@@ -244,7 +248,8 @@ def Torch_1_12 : Release<"1.12", Torch_1_11> {
 // _rebuild_wrapper_subclass is present in 1.13 (§2.2; first release [M]);
 // _rebuild_meta_tensor_no_storage (§2.2; first release [L]).
 def Torch_1_13 : Release<"1.13", Torch_1_12> {
-  let summary = "differentiable/fused optimizers; torch.UntypedStorage";
+  let summary = "`differentiable` and `fused` optimizers; "
+                "`torch.UntypedStorage`.";
   let addRebuildFunctions = ["_rebuild_wrapper_subclass",
                              "_rebuild_meta_tensor_no_storage"];
   let addStorageClasses = ["UntypedStorage"];
@@ -263,7 +268,7 @@ def Torch_1_13 : Release<"1.13", Torch_1_12> {
 // _rebuild_nested_tensor (§2.2 "2.x" [L]). AdamW fused [L].
 // Python >= 3.8: protocol 5 [L, not in formats.md].
 def Torch_2_0 : Release<"2.0", Torch_1_13> {
-  let summary = "_rebuild_parameter_with_state; nested tensors";
+  let summary = "`_rebuild_parameter_with_state`; nested tensors.";
   let addRebuildFunctions = ["_rebuild_parameter_with_state",
                              "_rebuild_nested_tensor"];
   let removeRebuildFunctions = ["_rebuild_sparse_csr_tensor"];
@@ -275,14 +280,14 @@ def Torch_2_0 : Release<"2.0", Torch_1_13> {
 // readers; float8 dtypes exist but cannot be saved (§3.3, pytorch#114634).
 // Nothing TargetSpec describes changes.
 def Torch_2_1 : Release<"2.1", Torch_2_0> {
-  let summary = "Same as 2.0 for TargetSpec (zip byteorder record)";
+  let summary = "Same as 2.0 here (zip archives gain `byteorder`).";
 }
 
 // 2.2: _rebuild_tensor_v3 over torch.UntypedStorage for the dtypes without a
 // typed storage class (§2.2, PR pytorch#114662): float8_e5m2 and
 // float8_e4m3fn (§3.3), the fnuz float8s and bits* ([M]).
 def Torch_2_2 : Release<"2.2", Torch_2_1> {
-  let summary = "_rebuild_tensor_v3: float8 and bits dtypes";
+  let summary = "`_rebuild_tensor_v3`: float8 and bits dtypes.";
   let addRebuildFunctions = ["_rebuild_tensor_v3"];
   let addDTypes = ["f8e5m2", "f8e4m3fn",
                    // [M]
@@ -297,7 +302,7 @@ def Torch_2_2 : Release<"2.2", Torch_2_1> {
 // 2.3: complex32 (§3.3, PR pytorch#120388) and uint16/32/64 ([M]) through
 // _rebuild_tensor_v3. SGD fused (§3.4 "~2.3" [L]).
 def Torch_2_3 : Release<"2.3", Torch_2_2> {
-  let summary = "complex32 and uint16/32/64; SGD fused";
+  let summary = "complex32 and uint16/32/64; SGD `fused`.";
   let addDTypes = ["c32", "u16", "u32", "u64"];
   let addTorchGlobals = ["torch.complex32", "torch.chalf", "torch.uint16",
                          "torch.uint32", "torch.uint64"];
@@ -307,7 +312,7 @@ def Torch_2_3 : Release<"2.3", Torch_2_2> {
 // 2.6: torch.load defaults to weights_only=True (§3.6, NOTES).
 // _rebuild_device_tensor_from_cpu_tensor (§2.2 "2.5/2.6+" [M]).
 def Torch_2_6 : Release<"2.6", Torch_2_3> {
-  let summary = "weights_only=True by default";
+  let summary = "`torch.load` defaults to `weights_only=True`.";
   let weightsOnlyDefault = true;
   let addRebuildFunctions = ["_rebuild_device_tensor_from_cpu_tensor"];
 }
@@ -317,7 +322,7 @@ def Torch_2_6 : Release<"2.6", Torch_2_3> {
 // #147788), all readable by older zip readers. float8_e8m0fnu (§3.3 "~2.7"
 // [L]); Adam decoupled_weight_decay (§3.4 "2.7-ish" [L]).
 def Torch_2_7 : Release<"2.7", Torch_2_6> {
-  let summary = "float8_e8m0fnu; Adam decoupled_weight_decay";
+  let summary = "float8_e8m0fnu; Adam `decoupled_weight_decay`.";
   let addDTypes = ["f8e8m0fnu"];
   let addTorchGlobals = ["torch.float8_e8m0fnu"];
   let addParamGroupKeys = ["adam:decoupled_weight_decay"];

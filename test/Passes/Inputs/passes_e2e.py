@@ -201,7 +201,13 @@ def gen_bn(out):
     torch.save(trained_net().state_dict(), out)
 
 
-def check_nbt(path, orig):
+def check_nbt(orig, *paths):
+    for path in paths:
+        show("file:", os.path.basename(path))
+        _check_nbt(path, orig)
+
+
+def _check_nbt(path, orig):
     sd, before = torch.load(path), torch.load(orig)
     dropped = [k for k in before if k not in sd]
     show("dropped:", " ".join(dropped))
@@ -316,11 +322,37 @@ def check_group_drop(path, ref, key):
 
 
 def check_group_add(path):
+    """After optim-group-add{key=maximize,value=True},
+    optim-group-add{key=foreach}, optim-group-add{key=lr,value=0.5},
+    optim-group-add{key=note,value="warm"}, optim-group-add{key=warmup,value=3}
+    on gen-adam-mixed's output."""
     ck = torch.load(path)
     groups = ck["optimizer"]["param_groups"]
     for i, g in enumerate(groups):
         show("group %d:" % i, " ".join("%s=%r" % (k, g[k]) for k in
                                        ("lr", "maximize", "foreach", "note", "warmup")))
+    want = [dict(lr=0.01, maximize=False, foreach=None, note="warm", warmup=3),
+            dict(lr=0.005, maximize=True, foreach=None, note="warm", warmup=3)]
+    for g, w in zip(groups, want):
+        for k, v in w.items():
+            assert type(g[k]) is type(v) and g[k] == v, (k, g[k], v)
+    m, opt = _load_and_step(ck)
+    assert [g["maximize"] for g in opt.param_groups] == [False, True]
+    show("Adam 1.13 load_state_dict + step: ok")
+
+
+def check_before_1_12(path, ref):
+    """optimizer-before-1.12: int steps, none of the 1.12+ group keys, and
+    1.13 still loads it (filling its defaults)."""
+    ck, want = torch.load(path), torch.load(ref)
+    st = ck["optimizer"]["state"]
+    assert all(type(s["step"]) is int and s["step"] == 2 for s in st.values())
+    _states_equal(st, want["optimizer"]["state"])
+    new_keys = ("foreach", "capturable", "differentiable", "fused")
+    for g, w in zip(ck["optimizer"]["param_groups"], want["optimizer"]["param_groups"]):
+        show("group keys:", " ".join(g))
+        assert {k: v for k, v in w.items() if k not in new_keys} == g
+    show("steps:", sorted({s["step"] for s in st.values()}))
     m, opt = _load_and_step(ck)
     show("Adam 1.13 load_state_dict + step: ok")
 
@@ -334,6 +366,68 @@ def gen_adam_mixed(out):
         g.pop("foreach", None)
     osd["param_groups"][1].pop("maximize")
     torch.save({"model": m.state_dict(), "optimizer": osd, "epoch": 2}, out)
+
+
+# --- dtypes ------------------------------------------------------------------
+
+def gen_dtypes(out):
+    """Every f16 and bf16 bit pattern, a bool mask, and views sharing them."""
+    bits = torch.arange(-32768, 32768, dtype=torch.int32).to(torch.int16)
+    h = bits.view(torch.float16).clone()
+    b = bits.view(torch.bfloat16).clone()
+    mask = torch.tensor([True, False, True, True])
+    torch.save({"h": h, "h_view": h[10:20].view(2, 5).t(), "b": b,
+                "b_param": nn.Parameter(b[100:104].clone()),
+                "mask": mask, "f": torch.tensor([1.5, -2.0])}, out)
+
+
+def _same_values(got, want):
+    """Equal values, NaN where NaN (torch may quiet a NaN's payload)."""
+    nan = torch.isnan(want)
+    assert torch.equal(torch.isnan(got), nan)
+    assert torch.equal(got[~nan], want[~nan])
+    # -0.0 stays -0.0
+    assert torch.equal(torch.signbit(got[~nan]), torch.signbit(want[~nan]))
+
+
+def check_widened(orig, *kind_paths):
+    """kind_paths: f16=PATH, bf16=PATH, bool=PATH (what each file widened)."""
+    for kp in kind_paths:
+        what, path = kp.split("=", 1)
+        _check_widened(path, orig, what)
+
+
+def _check_widened(path, orig, what):
+    import numpy as np
+    ck, o = torch.load(path), torch.load(orig)
+    if what == "f16":
+        for k in ("h", "h_view"):
+            t = ck[k]
+            show(k, t.dtype, list(t.shape), list(t.stride()), t.storage_offset())
+            assert t.dtype == torch.float32
+            assert t.shape == o[k].shape and t.stride() == o[k].stride()
+            assert t.storage_offset() == o[k].storage_offset()
+            _same_values(t, o[k].float())
+        # Bit for bit as numpy widens half (NaN payloads kept).
+        want = o["h"].numpy().astype(np.float32).view(np.uint32)
+        assert (ck["h"].numpy().view(np.uint32) == want).all()
+        assert ck["h"].storage().data_ptr() == ck["h_view"].storage().data_ptr()
+        assert ck["b"].dtype == torch.bfloat16 and torch.equal(ck["b"].view(torch.int16), o["b"].view(torch.int16))
+        show("all 65536 f16 values widened exactly; bf16 untouched")
+    elif what == "bf16":
+        for k in ("b", "b_param"):
+            t = ck[k]
+            show(k, type(t).__name__, t.dtype, list(t.shape), "requires_grad=%s" % t.requires_grad)
+            assert t.dtype == torch.float32
+            _same_values(t.detach(), o[k].detach().float())
+        assert isinstance(ck["b_param"], nn.Parameter) and ck["b_param"].requires_grad
+        assert ck["h"].dtype == torch.float16
+        show("all 65536 bf16 values widened exactly; f16 untouched")
+    elif what == "bool":
+        t = ck["mask"]
+        show("mask", t.dtype, t.tolist())
+        assert t.dtype == torch.uint8 and t.tolist() == [1, 0, 1, 1]
+    assert torch.equal(ck["f"], o["f"]) and ck["f"].dtype == torch.float32
 
 
 # --- whole pickled modules whose classes moved -------------------------------
@@ -428,6 +522,8 @@ ACTIONS = {
     "gen-adam-mixed": gen_adam_mixed,
     "check-step-number": check_step_number, "check-step-tensor": check_step_tensor,
     "check-group-drop": check_group_drop, "check-group-add": check_group_add,
+    "check-before-1.12": check_before_1_12,
+    "gen-dtypes": gen_dtypes, "check-widened": check_widened,
     "gen-whole": gen_whole, "check-whole": check_whole,
 }
 

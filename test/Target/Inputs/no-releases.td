@@ -1,0 +1,2 @@
+// The vocabulary without any release.
+include "ckpt/Target/TargetBase.td"

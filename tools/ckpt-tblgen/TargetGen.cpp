@@ -1,0 +1,1040 @@
+//===- TargetGen.cpp - -gen-target-tables and -gen-target-docs backends ---===//
+//
+// Part of ckpt-migrate. Reads the Release records of a release file
+// (TargetBase.td vocabulary), checks them, and emits either the constexpr
+// TargetSpec tables behind ckpt::getTargetSpecs() or their Markdown
+// reference. Every problem is a `file:line:col: error:` diagnostic pointing
+// at the offending name where the def's own body writes it (else at the
+// field, else at the def). A problem a release inherits from its base is
+// reported once, at the release that introduced it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Emitters.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/TableGen/Error.h"
+#include "llvm/TableGen/Record.h"
+#include <map>
+#include <optional>
+#include <tuple>
+
+using namespace llvm;
+
+namespace ckpt {
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Vocabulary
+//===----------------------------------------------------------------------===//
+
+struct DTypeRow {
+  StringRef IRName;
+  StringRef TorchName;
+  StringRef StorageClass;
+};
+
+constexpr DTypeRow DTypeRows[] = {
+#define CKPT_DTYPE(Enum, IRName, TorchName, StorageClass, Size)                \
+  {IRName, TorchName, StorageClass},
+#include "ckpt/IR/DTypes.def"
+};
+
+/// The IR name of the byte storage of torch.UntypedStorage: a dtype of its
+/// own in the IR, with no dtype object of its own in torch.
+constexpr StringRef UntypedIRName = "untyped";
+
+const DTypeRow *findDType(StringRef IRName) {
+  for (const DTypeRow &Row : DTypeRows)
+    if (Row.IRName == IRName)
+      return &Row;
+  return nullptr;
+}
+
+const DTypeRow *findStorageClass(StringRef Class) {
+  for (const DTypeRow &Row : DTypeRows)
+    if (!Row.StorageClass.empty() && Row.StorageClass == Class)
+      return &Row;
+  return nullptr;
+}
+
+constexpr StringRef KnownContainers[] = {"tar", "legacy", "zip"};
+constexpr StringRef KnownTensorForms[] = {"tensor_v1", "tensor"};
+constexpr StringRef KnownParameterForms[] = {"parameter_legacy", "tensor",
+                                             "parameter_call", "parameter"};
+
+/// "a, b or c".
+std::string alternatives(ArrayRef<StringRef> Names) {
+  std::string S;
+  for (size_t I = 0; I < Names.size(); ++I) {
+    if (I)
+      S += I + 1 == Names.size() ? " or " : ", ";
+    S += Names[I].str();
+  }
+  return S;
+}
+
+/// The list fields of a release, in TargetSpec order.
+enum ListKind {
+  LK_Containers,
+  LK_RebuildFunctions,
+  LK_StorageClasses,
+  LK_TorchGlobals,
+  LK_DTypes,
+  LK_Locations,
+  LK_ParamGroupKeys,
+  NumListKinds
+};
+
+struct ListFieldInfo {
+  /// The field of TargetFacts ("dtypes").
+  StringRef Field;
+  /// The `add*`/`remove*` fields of Release.
+  StringRef AddField;
+  StringRef RemoveField;
+  /// The TargetSpec member, also the name of its generated arrays.
+  StringRef Member;
+  /// What one element is, in diagnostics ("dtype").
+  StringRef Noun;
+  /// Docs heading.
+  StringRef Title;
+};
+
+constexpr ListFieldInfo ListFields[NumListKinds] = {
+    {"containers", "addContainers", "removeContainers", "Containers",
+     "container", "Containers"},
+    {"rebuildFunctions", "addRebuildFunctions", "removeRebuildFunctions",
+     "RebuildFunctions", "rebuild function", "Rebuild functions"},
+    {"storageClasses", "addStorageClasses", "removeStorageClasses",
+     "StorageClasses", "storage class", "Storage classes"},
+    {"torchGlobals", "addTorchGlobals", "removeTorchGlobals", "TorchGlobals",
+     "torch global", "Torch globals"},
+    {"dtypes", "addDTypes", "removeDTypes", "DTypes", "dtype", "dtypes"},
+    {"locations", "addLocations", "removeLocations", "Locations", "location",
+     "Locations"},
+    {"paramGroupKeys", "addParamGroupKeys", "removeParamGroupKeys",
+     "ParamGroupKeys", "param-group key", "Param-group keys"},
+};
+
+bool isIdentifier(StringRef S) {
+  if (S.empty() || !(isAlpha(S.front()) || S.front() == '_'))
+    return false;
+  return llvm::all_of(S, [](char C) { return isAlnum(C) || C == '_'; });
+}
+
+bool isLowerIdentifier(StringRef S) {
+  return isIdentifier(S) && isLower(S.front()) &&
+         llvm::none_of(S, [](char C) { return isUpper(C); });
+}
+
+/// `a.b.c` with every part an identifier.
+bool isDottedName(StringRef S) {
+  SmallVector<StringRef, 4> Parts;
+  S.split(Parts, '.');
+  return llvm::all_of(Parts, isIdentifier);
+}
+
+//===----------------------------------------------------------------------===//
+// Model
+//===----------------------------------------------------------------------===//
+
+struct Version {
+  unsigned Major = 0, Minor = 0;
+  std::optional<unsigned> Patch;
+  /// Orders releases; a missing patch counts as 0.
+  std::tuple<unsigned, unsigned, unsigned> key() const {
+    return {Major, Minor, Patch.value_or(0)};
+  }
+};
+
+/// N.N or N.N.N, decimal without leading zeros.
+std::optional<Version> parseVersion(StringRef S) {
+  SmallVector<StringRef, 3> Parts;
+  S.split(Parts, '.');
+  if (Parts.size() != 2 && Parts.size() != 3)
+    return std::nullopt;
+  unsigned N[3] = {0, 0, 0};
+  for (size_t I = 0; I < Parts.size(); ++I) {
+    StringRef P = Parts[I];
+    if (P.empty() || !llvm::all_of(P, isDigit) ||
+        (P.size() > 1 && P.front() == '0') || P.size() > 6 ||
+        P.getAsInteger(10, N[I]))
+      return std::nullopt;
+  }
+  Version V;
+  V.Major = N[0];
+  V.Minor = N[1];
+  if (Parts.size() == 3)
+    V.Patch = N[2];
+  return V;
+}
+
+/// One Release record, read but not yet checked.
+struct ReleaseDef {
+  const Record *R = nullptr;
+  std::string Version;
+  std::string Summary;
+  /// The ReleaseDef this one derives from, or null (NoRelease).
+  const ReleaseDef *Base = nullptr;
+  std::vector<std::string> Lists[NumListKinds];
+  std::vector<std::string> Removes[NumListKinds];
+  std::string DefaultContainer;
+  int64_t MaxZipVersion = 0;
+  std::string TensorForm;
+  std::string ParameterForm;
+  bool HasModuleVersions = false;
+  bool TensorOptimizerStep = false;
+  bool WeightsOnlyDefault = false;
+  int64_t MaxPickleProtocol = 2;
+
+  bool has(ListKind K, StringRef Value) const {
+    return llvm::is_contained(Lists[K], Value);
+  }
+};
+
+/// A problem with one release: what is wrong (without naming the release,
+/// so that the same problem in a derived release compares equal), the field
+/// it concerns and, for list elements, the element.
+struct Issue {
+  std::string Message;
+  StringRef Field;
+  std::string Element;
+  /// Whether Field is a list field (Element locates it).
+  std::optional<ListKind> List;
+  /// Whether the last literal naming Element is the one to point at.
+  bool Last = false;
+};
+
+class TargetModelBuilder {
+public:
+  explicit TargetModelBuilder(const RecordKeeper &Records) : Records(Records) {}
+
+  /// Reads and checks every release; false after printing diagnostics.
+  bool build();
+
+  /// The releases, in definition (= ascending) order.
+  std::vector<std::unique_ptr<ReleaseDef>> Releases;
+
+private:
+  const RecordKeeper &Records;
+  bool Failed = false;
+  std::map<const Record *, const ReleaseDef *> ByRecord;
+
+  /// A diagnostic, printed (in file order) when building ends.
+  struct Diag {
+    SmallVector<SMLoc, 2> Loc;
+    std::string Msg;
+    SmallVector<SMLoc, 2> NoteLoc;
+    std::string NoteMsg;
+  };
+  std::vector<Diag> Diags;
+
+  void error(ArrayRef<SMLoc> Loc, const Twine &Msg,
+             ArrayRef<SMLoc> NoteLoc = {}, const Twine &NoteMsg = "") {
+    Diags.push_back({SmallVector<SMLoc, 2>(Loc.begin(), Loc.end()), Msg.str(),
+                     SmallVector<SMLoc, 2>(NoteLoc.begin(), NoteLoc.end()),
+                     NoteMsg.str()});
+    Failed = true;
+  }
+
+  /// Prints the diagnostics in file order, whatever order the checks ran in.
+  void printDiags() {
+    auto Key = [](const Diag &D) {
+      SMLoc L = D.Loc.empty() ? SMLoc() : D.Loc.front();
+      unsigned Buf = L.isValid() ? SrcMgr.FindBufferContainingLoc(L) : 0;
+      return std::make_pair(Buf, L.getPointer());
+    };
+    llvm::stable_sort(
+        Diags, [&](const Diag &A, const Diag &B) { return Key(A) < Key(B); });
+    for (const Diag &D : Diags) {
+      PrintError(D.Loc, D.Msg);
+      if (!D.NoteLoc.empty())
+        PrintNote(D.NoteLoc, D.NoteMsg);
+    }
+    Diags.clear();
+  }
+
+  // --- Locations -----------------------------------------------------------
+  static SmallVector<SMLoc, 2> locsOf(const Record &R) {
+    return SmallVector<SMLoc, 2>(R.getLoc().begin(), R.getLoc().end());
+  }
+
+  /// \p R's locations with the first replaced by \p L.
+  static SmallVector<SMLoc, 2> at(SMLoc L, const Record &R) {
+    SmallVector<SMLoc, 2> Locs = locsOf(R);
+    if (Locs.empty())
+      Locs.push_back(L);
+    else
+      Locs.front() = L;
+    return Locs;
+  }
+
+  /// The location of the name of field \p Field if the def's own body sets
+  /// it, else invalid.
+  static SMLoc ownFieldLoc(const Record &R, StringRef Field) {
+    const RecordVal *RV = R.getValue(Field);
+    if (!RV || !RV->getLoc().isValid() || R.getLoc().empty())
+      return SMLoc();
+    unsigned RecBuf = SrcMgr.FindBufferContainingLoc(R.getLoc().front());
+    if (!RecBuf || RecBuf != SrcMgr.FindBufferContainingLoc(RV->getLoc()) ||
+        RV->getLoc().getPointer() < R.getLoc().front().getPointer())
+      return SMLoc();
+    return RV->getLoc();
+  }
+
+  /// Skips whitespace and comments.
+  static const char *skipSpace(const char *P, const char *End) {
+    while (P < End) {
+      if (isSpace(*P)) {
+        ++P;
+      } else if (End - P >= 2 && P[0] == '/' && P[1] == '/') {
+        while (P < End && *P != '\n')
+          ++P;
+      } else if (End - P >= 2 && P[0] == '/' && P[1] == '*') {
+        P += 2;
+        while (End - P >= 2 && !(P[0] == '*' && P[1] == '/'))
+          ++P;
+        P = End - P >= 2 ? P + 2 : End;
+      } else {
+        break;
+      }
+    }
+    return P;
+  }
+
+  /// Scans the text from \p P up to the first \p Stop character outside
+  /// brackets, strings and comments, for the string literal "Value";
+  /// returns the location of its opening quote, or invalid.
+  static SMLoc findStringLiteral(const char *P, const char *End, StringRef Stop,
+                                 StringRef Value, bool Last = false) {
+    SMLoc Found;
+    int Depth = 0;
+    while (true) {
+      P = skipSpace(P, End);
+      if (P == End)
+        return Found;
+      char C = *P;
+      if (Depth == 0 && Stop.contains(C))
+        return Found;
+      if (C == '"') {
+        const char *Begin = P;
+        for (++P; P < End && *P != '"' && *P != '\n'; ++P)
+          if (*P == '\\')
+            ++P;
+        if (P < End && *P == '"' &&
+            StringRef(Begin + 1, P - Begin - 1) == Value) {
+          Found = SMLoc::getFromPointer(Begin);
+          if (!Last)
+            return Found;
+        }
+        P = P < End ? P + 1 : End;
+        continue;
+      }
+      if (C == '[' && End - P >= 2 && P[1] == '{') {
+        for (P += 2; End - P >= 2 && !(P[0] == '}' && P[1] == ']'); ++P)
+          ;
+        P = End - P >= 2 ? P + 2 : End;
+        continue;
+      }
+      if (C == '<' || C == '[' || C == '(' || C == '{')
+        ++Depth;
+      else if ((C == '>' || C == ']' || C == ')' || C == '}') && --Depth < 0)
+        return Found;
+      ++P;
+    }
+  }
+
+  /// The (first or \p Last) string literal \p Value in the value of field
+  /// \p Field, when the def's own body writes it there.
+  static SMLoc fieldLiteralLoc(const Record &R, StringRef Field,
+                               StringRef Value, bool Last = false) {
+    SMLoc L = ownFieldLoc(R, Field);
+    if (!L.isValid())
+      return SMLoc();
+    unsigned Buf = SrcMgr.FindBufferContainingLoc(L);
+    const char *End = SrcMgr.getMemoryBuffer(Buf)->getBufferEnd();
+    const char *P = L.getPointer();
+    while (P < End && (isAlnum(*P) || *P == '_'))
+      ++P;
+    P = skipSpace(P, End);
+    if (P == End || *P != '=')
+      return SMLoc();
+    return findStringLiteral(P + 1, End, ";", Value, Last);
+  }
+
+  /// The version literal in `def X : Release<"1.2", ...>`.
+  static SmallVector<SMLoc, 2> versionLoc(const ReleaseDef &D) {
+    const Record &R = *D.R;
+    if (!R.getLoc().empty()) {
+      SMLoc L = R.getLoc().front();
+      if (unsigned Buf = SrcMgr.FindBufferContainingLoc(L)) {
+        const char *End = SrcMgr.getMemoryBuffer(Buf)->getBufferEnd();
+        SMLoc V = findStringLiteral(L.getPointer(), End, "{;", D.Version);
+        if (V.isValid())
+          return at(V, R);
+      }
+    }
+    return locsOf(R);
+  }
+
+  /// Where to report \p I about release \p D.
+  static SmallVector<SMLoc, 2> issueLoc(const ReleaseDef &D, const Issue &I) {
+    const Record &R = *D.R;
+    if (I.List) {
+      const ListFieldInfo &F = ListFields[*I.List];
+      for (StringRef Field : {I.Field, F.AddField, F.Field, F.RemoveField}) {
+        SMLoc L = fieldLiteralLoc(R, Field, I.Element, I.Last);
+        if (L.isValid())
+          return at(L, R);
+      }
+      for (StringRef Field : {F.AddField, F.Field}) {
+        SMLoc L = ownFieldLoc(R, Field);
+        if (L.isValid())
+          return at(L, R);
+      }
+      return locsOf(R);
+    }
+    SMLoc L = ownFieldLoc(R, I.Field);
+    if (L.isValid()) {
+      SMLoc V = fieldLiteralLoc(R, I.Field, I.Element);
+      return at(V.isValid() ? V : L, R);
+    }
+    return locsOf(R);
+  }
+
+  // --- Field access --------------------------------------------------------
+  const Init *getField(const Record &R, StringRef Field) {
+    const RecordVal *RV = R.getValue(Field);
+    if (!RV) {
+      error(locsOf(R), "record '" + R.getName() + "' has no field '" + Field +
+                           "' (does it derive from Release in "
+                           "TargetBase.td?)");
+      return nullptr;
+    }
+    const Init *V = RV->getValue();
+    if (!V || isa<UnsetInit>(V)) {
+      error(locsOf(R), "field '" + Field + "' of release '" + R.getName() +
+                           "' is not set");
+      return nullptr;
+    }
+    return V;
+  }
+
+  bool getString(const Record &R, StringRef Field, std::string &Out) {
+    const Init *V = getField(R, Field);
+    if (!V)
+      return false;
+    if (const auto *S = dyn_cast<StringInit>(V)) {
+      Out = S->getValue().str();
+      return true;
+    }
+    error(locsOf(R), "field '" + Field + "' of release '" + R.getName() +
+                         "' is not a string: " + V->getAsString());
+    return false;
+  }
+
+  bool getInt(const Record &R, StringRef Field, int64_t &Out) {
+    const Init *V = getField(R, Field);
+    if (!V)
+      return false;
+    if (const auto *I = dyn_cast<IntInit>(V)) {
+      Out = I->getValue();
+      return true;
+    }
+    error(locsOf(R), "field '" + Field + "' of release '" + R.getName() +
+                         "' is not an int: " + V->getAsString());
+    return false;
+  }
+
+  bool getBit(const Record &R, StringRef Field, bool &Out) {
+    const Init *V = getField(R, Field);
+    if (!V)
+      return false;
+    if (const auto *B = dyn_cast<BitInit>(V)) {
+      Out = B->getValue();
+      return true;
+    }
+    error(locsOf(R), "field '" + Field + "' of release '" + R.getName() +
+                         "' is not a bit: " + V->getAsString());
+    return false;
+  }
+
+  bool getStringList(const Record &R, StringRef Field,
+                     std::vector<std::string> &Out) {
+    const Init *V = getField(R, Field);
+    if (!V)
+      return false;
+    const auto *L = dyn_cast<ListInit>(V);
+    if (!L) {
+      error(locsOf(R), "field '" + Field + "' of release '" + R.getName() +
+                           "' is not a list: " + V->getAsString());
+      return false;
+    }
+    for (const Init *E : L->getValues()) {
+      const auto *S = dyn_cast<StringInit>(E);
+      if (!S) {
+        error(locsOf(R), "element '" + E->getAsString() + "' of field '" +
+                             Field + "' of release '" + R.getName() +
+                             "' is not a string");
+        return false;
+      }
+      Out.push_back(S->getValue().str());
+    }
+    return true;
+  }
+
+  // --- Reading and checking ------------------------------------------------
+  std::vector<const Record *> derivedDefs(StringRef ClassName) {
+    std::vector<const Record *> Out;
+    const Record *Class = Records.getClass(ClassName);
+    if (!Class)
+      return Out;
+    for (const auto &KV : Records.getDefs())
+      if (KV.second->isSubClassOf(Class))
+        Out.push_back(KV.second.get());
+    llvm::sort(Out, [](const Record *A, const Record *B) {
+      return A->getID() < B->getID();
+    });
+    return Out;
+  }
+
+  std::unique_ptr<ReleaseDef> read(const Record &R);
+  static std::vector<Issue> check(const ReleaseDef &D);
+  void checkVersions();
+};
+
+std::unique_ptr<ReleaseDef> TargetModelBuilder::read(const Record &R) {
+  auto D = std::make_unique<ReleaseDef>();
+  D->R = &R;
+  bool OK = getString(R, "version", D->Version);
+  OK &= getString(R, "summary", D->Summary);
+  for (unsigned K = 0; K < NumListKinds; ++K) {
+    OK &= getStringList(R, ListFields[K].Field, D->Lists[K]);
+    OK &= getStringList(R, ListFields[K].RemoveField, D->Removes[K]);
+  }
+  OK &= getString(R, "defaultContainer", D->DefaultContainer);
+  OK &= getInt(R, "maxZipVersion", D->MaxZipVersion);
+  OK &= getString(R, "tensorForm", D->TensorForm);
+  OK &= getString(R, "parameterForm", D->ParameterForm);
+  OK &= getBit(R, "hasModuleVersions", D->HasModuleVersions);
+  OK &= getBit(R, "tensorOptimizerStep", D->TensorOptimizerStep);
+  OK &= getBit(R, "weightsOnlyDefault", D->WeightsOnlyDefault);
+  OK &= getInt(R, "maxPickleProtocol", D->MaxPickleProtocol);
+  if (const Init *B = getField(R, "base")) {
+    if (const auto *DI = dyn_cast<DefInit>(B))
+      D->Base = ByRecord.count(DI->getDef()) ? ByRecord[DI->getDef()] : nullptr;
+  } else {
+    OK = false;
+  }
+  return OK ? std::move(D) : nullptr;
+}
+
+std::vector<Issue> TargetModelBuilder::check(const ReleaseDef &D) {
+  std::vector<Issue> Issues;
+  auto ListIssue = [&](ListKind K, StringRef Element, const Twine &Msg) {
+    Issues.push_back({Msg.str(), ListFields[K].Field, Element.str(), K});
+  };
+  auto FieldIssue = [&](StringRef Field, StringRef Value, const Twine &Msg) {
+    Issues.push_back({Msg.str(), Field, Value.str(), std::nullopt});
+  };
+
+  // Names.
+  for (unsigned K = 0; K < NumListKinds; ++K) {
+    ListKind LK = static_cast<ListKind>(K);
+    StringRef Noun = ListFields[K].Noun;
+    StringSet<> Seen;
+    for (const std::string &E : D.Lists[K]) {
+      if (!Seen.insert(E).second) {
+        ListIssue(LK, E, "duplicate " + Noun + " '" + E + "'");
+        Issues.back().Last = true;
+        continue;
+      }
+      switch (LK) {
+      case LK_Containers:
+        if (!llvm::is_contained(KnownContainers, E))
+          ListIssue(LK, E,
+                    "unknown container '" + E + "' (expected " +
+                        alternatives(KnownContainers) + ")");
+        break;
+      case LK_RebuildFunctions:
+        if (!isIdentifier(E))
+          ListIssue(LK, E,
+                    "invalid rebuild function '" + E +
+                        "' (expected an unqualified name in torch._utils or "
+                        "torch._tensor)");
+        break;
+      case LK_StorageClasses:
+        if (!findStorageClass(E))
+          ListIssue(LK, E,
+                    "unknown storage class '" + E +
+                        "' (not a storage class of ckpt/IR/DTypes.def)");
+        break;
+      case LK_TorchGlobals:
+        if (!StringRef(E).starts_with("torch.") || !isDottedName(E))
+          ListIssue(LK, E,
+                    "invalid torch global '" + E + "' (expected torch.<name>)");
+        break;
+      case LK_DTypes:
+        if (!findDType(E))
+          ListIssue(LK, E,
+                    "unknown dtype '" + E +
+                        "' (not an IR name of ckpt/IR/DTypes.def)");
+        break;
+      case LK_Locations:
+        if (!isLowerIdentifier(E))
+          ListIssue(LK, E,
+                    "invalid location '" + E +
+                        "' (expected a device tag such as cpu or cuda)");
+        break;
+      case LK_ParamGroupKeys: {
+        auto [Opt, Key] = StringRef(E).split(':');
+        if (!isLowerIdentifier(Opt) || !isIdentifier(Key))
+          ListIssue(LK, E,
+                    "invalid param-group key '" + E +
+                        "' (expected optimizer:key, e.g. adam:amsgrad)");
+        break;
+      }
+      case NumListKinds:
+        break;
+      }
+    }
+    // Removing what the base does not have is a typo.
+    for (const std::string &E : D.Removes[K])
+      if (!D.Base || !D.Base->has(LK, E))
+        Issues.push_back({"removes " + Noun.str() + " '" + E + "' that " +
+                              (D.Base ? "release '" + D.Base->Version + "'"
+                                      : std::string("its base")) +
+                              " does not have",
+                          ListFields[K].RemoveField, E, LK});
+  }
+
+  // Containers.
+  if (!llvm::is_contained(KnownContainers, D.DefaultContainer))
+    FieldIssue("defaultContainer", D.DefaultContainer,
+               "unknown default container '" + D.DefaultContainer +
+                   "' (expected " + alternatives(KnownContainers) + ")");
+  else if (!D.has(LK_Containers, D.DefaultContainer))
+    FieldIssue("defaultContainer", D.DefaultContainer,
+               "default container '" + D.DefaultContainer +
+                   "' is not among the containers it reads");
+  bool Zip = D.has(LK_Containers, "zip");
+  if (Zip && D.MaxZipVersion <= 0)
+    FieldIssue("maxZipVersion", "",
+               "reads zip but its max zip version is " +
+                   Twine(D.MaxZipVersion));
+  if (!Zip && D.MaxZipVersion != 0)
+    FieldIssue("maxZipVersion", "",
+               "max zip version " + Twine(D.MaxZipVersion) +
+                   " without the zip container");
+
+  // Tensor and parameter forms.
+  if (!llvm::is_contained(KnownTensorForms, D.TensorForm))
+    FieldIssue("tensorForm", D.TensorForm,
+               "unknown tensor form '" + D.TensorForm + "' (expected " +
+                   alternatives(KnownTensorForms) + ")");
+  else if (StringRef Fn = D.TensorForm == "tensor" ? "_rebuild_tensor_v2"
+                                                   : "_rebuild_tensor";
+           !D.has(LK_RebuildFunctions, Fn))
+    FieldIssue("tensorForm", D.TensorForm,
+               "tensor form '" + D.TensorForm + "' needs rebuild function '" +
+                   Fn + "'");
+  if (!llvm::is_contained(KnownParameterForms, D.ParameterForm))
+    FieldIssue("parameterForm", D.ParameterForm,
+               "unknown parameter form '" + D.ParameterForm + "' (expected " +
+                   alternatives(KnownParameterForms) + ")");
+  else if (D.ParameterForm == "parameter" &&
+           !D.has(LK_RebuildFunctions, "_rebuild_parameter"))
+    FieldIssue("parameterForm", D.ParameterForm,
+               "parameter form 'parameter' needs rebuild function "
+               "'_rebuild_parameter'");
+  else if ((D.ParameterForm == "parameter_call" ||
+            D.ParameterForm == "parameter_legacy") &&
+           !D.has(LK_TorchGlobals, "torch.nn.parameter.Parameter"))
+    FieldIssue("parameterForm", D.ParameterForm,
+               "parameter form '" + D.ParameterForm +
+                   "' needs torch global 'torch.nn.parameter.Parameter'");
+
+  // dtypes, storage classes and dtype objects agree.
+  bool HasDTypeObjects = false;
+  for (const DTypeRow &Row : DTypeRows)
+    if (Row.IRName != UntypedIRName &&
+        D.has(LK_TorchGlobals, ("torch." + Row.TorchName).str()))
+      HasDTypeObjects = true;
+  StringSet<> SeenDType;
+  for (const std::string &E : D.Lists[LK_DTypes]) {
+    const DTypeRow *Row = findDType(E);
+    if (!Row || !SeenDType.insert(E).second)
+      continue;
+    if (!Row->StorageClass.empty()) {
+      if (!D.has(LK_StorageClasses, Row->StorageClass))
+        ListIssue(LK_DTypes, E,
+                  "dtype '" + E + "' needs storage class '" +
+                      Row->StorageClass + "'");
+    } else if (!D.has(LK_RebuildFunctions, "_rebuild_tensor_v3") ||
+               !D.has(LK_StorageClasses, "UntypedStorage")) {
+      ListIssue(LK_DTypes, E,
+                "dtype '" + E +
+                    "' needs rebuild function '_rebuild_tensor_v3' and "
+                    "storage class 'UntypedStorage'");
+    }
+    std::string Global = ("torch." + Row->TorchName).str();
+    if (HasDTypeObjects && E != UntypedIRName &&
+        !D.has(LK_TorchGlobals, Global))
+      ListIssue(LK_DTypes, E,
+                "dtype '" + E + "' needs torch global '" + Global +
+                    "' (the release has dtype objects)");
+  }
+  StringSet<> SeenClass;
+  for (const std::string &E : D.Lists[LK_StorageClasses]) {
+    const DTypeRow *Row = findStorageClass(E);
+    if (!Row || !SeenClass.insert(E).second)
+      continue;
+    if (!D.has(LK_DTypes, Row->IRName))
+      ListIssue(LK_StorageClasses, E,
+                "storage class '" + E + "' needs dtype '" + Row->IRName + "'");
+  }
+
+  if (D.MaxPickleProtocol < 2 || D.MaxPickleProtocol > 5)
+    FieldIssue("maxPickleProtocol", "",
+               "max pickle protocol " + Twine(D.MaxPickleProtocol) +
+                   " is not between 2 and 5");
+  return Issues;
+}
+
+void TargetModelBuilder::checkVersions() {
+  StringMap<const ReleaseDef *> ByVersion;
+  const ReleaseDef *Prev = nullptr;
+  std::optional<Version> PrevV;
+  for (const auto &D : Releases) {
+    std::optional<Version> V = parseVersion(D->Version);
+    if (!V) {
+      error(versionLoc(*D),
+            "invalid version '" + D->Version + "' (expected N.N or N.N.N)");
+      continue;
+    }
+    auto [It, Inserted] = ByVersion.try_emplace(D->Version, D.get());
+    if (!Inserted) {
+      error(versionLoc(*D), "duplicate release '" + D->Version + "'",
+            versionLoc(*It->second), "previous definition here");
+      continue;
+    }
+    if (PrevV && V->key() <= PrevV->key()) {
+      std::string Msg =
+          V->key() == PrevV->key()
+              ? "release '" + D->Version + "' is the same release as '" +
+                    Prev->Version + "'"
+              : "release '" + D->Version + "' is older than release '" +
+                    Prev->Version +
+                    "' defined before it; releases must be in ascending order";
+      error(versionLoc(*D), Msg, versionLoc(*Prev), "previous release here");
+      continue;
+    }
+    Prev = D.get();
+    PrevV = V;
+  }
+}
+
+bool TargetModelBuilder::build() {
+  for (const Record *R : derivedDefs("Release")) {
+    std::unique_ptr<ReleaseDef> D = read(*R);
+    if (!D)
+      continue;
+    ByRecord[R] = D.get();
+    Releases.push_back(std::move(D));
+  }
+  if (Failed) {
+    printDiags();
+    return false;
+  }
+  checkVersions();
+  for (const auto &D : Releases) {
+    std::vector<Issue> Issues = check(*D);
+    std::vector<Issue> BaseIssues;
+    if (D->Base)
+      BaseIssues = check(*D->Base);
+    for (const Issue &I : Issues) {
+      // Reported where it was introduced, unless this body restates it.
+      bool Inherited = llvm::any_of(
+          BaseIssues, [&](const Issue &B) { return B.Message == I.Message; });
+      if (Inherited && (I.List || !ownFieldLoc(*D->R, I.Field).isValid()))
+        continue;
+      error(issueLoc(*D, I), "release '" + D->Version + "': " + I.Message);
+    }
+  }
+  printDiags();
+  return !Failed;
+}
+
+//===----------------------------------------------------------------------===//
+// -gen-target-tables
+//===----------------------------------------------------------------------===//
+
+/// Writes `{"a", "b"}`: on the current line (at column \p Col) if it fits
+/// in 80 columns, else one line per 76 columns, indented by 4.
+void emitStringList(raw_ostream &OS, ArrayRef<std::string> List, unsigned Col) {
+  std::vector<std::string> Lits;
+  size_t Total = 2;
+  for (const std::string &E : List) {
+    std::string Lit;
+    raw_string_ostream LS(Lit);
+    emitCppString(LS, E);
+    LS.flush();
+    Total += Lit.size() + 2;
+    Lits.push_back(std::move(Lit));
+  }
+  if (Col + Total + 1 <= 80) {
+    OS << "{" << join(Lits, ", ") << "}";
+    return;
+  }
+  OS << "{";
+  unsigned LineCol = 80;
+  for (size_t I = 0; I < Lits.size(); ++I) {
+    unsigned Width = Lits[I].size() + 1;
+    if (LineCol + 1 + Width > 80) {
+      OS << "\n   ";
+      LineCol = 3;
+    }
+    OS << " " << Lits[I] << ",";
+    LineCol += 1 + Width;
+  }
+  OS << "\n}";
+}
+
+} // namespace
+
+bool emitTargetTables(const RecordKeeper &Records, StringRef Source,
+                      raw_ostream &OS) {
+  TargetModelBuilder B(Records);
+  if (!B.build())
+    return true;
+
+  emitCppHeader(OS, "-gen-target-tables", Source,
+                "Include once, at global scope, in one .cpp file: defines\n"
+                "ckpt::getTargetSpecs(). Releases appear in definition order,\n"
+                "oldest first.");
+  OS << "#include \"ckpt/Target/TargetSpec.h\"\n\n"
+     << "namespace ckpt {\nnamespace {\n\n";
+
+  // Identical lists are emitted once: Names[K][I] names release I's list K.
+  std::vector<std::string> Names[NumListKinds];
+  for (unsigned K = 0; K < NumListKinds; ++K) {
+    std::map<std::vector<std::string>, std::string> Pool;
+    for (const auto &D : B.Releases) {
+      const std::vector<std::string> &L = D->Lists[K];
+      if (L.empty()) {
+        Names[K].push_back("{}");
+        continue;
+      }
+      auto It = Pool.find(L);
+      if (It == Pool.end()) {
+        std::string Name = (ListFields[K].Member + Twine(Pool.size())).str();
+        It = Pool.emplace(L, Name).first;
+        std::string Decl = "constexpr llvm::StringRef " + Name + "[] = ";
+        OS << Decl;
+        emitStringList(OS, L, Decl.size());
+        OS << ";\n";
+      }
+      Names[K].push_back(It->second);
+    }
+    OS << "\n";
+  }
+
+  auto Bool = [](bool V) { return V ? "true" : "false"; };
+  if (!B.Releases.empty()) {
+    OS << "constexpr TargetSpec TargetSpecs[] = {\n";
+    for (size_t I = 0; I < B.Releases.size(); ++I) {
+      const ReleaseDef &D = *B.Releases[I];
+      OS << "    // " << D.Version << " (" << D.R->getName() << ")\n"
+         << "    {/*Version=*/";
+      emitCppString(OS, D.Version);
+      OS << ",\n     /*Containers=*/" << Names[LK_Containers][I] << ",\n"
+         << "     /*DefaultContainer=*/";
+      emitCppString(OS, D.DefaultContainer);
+      OS << ",\n     /*MaxZipVersion=*/" << D.MaxZipVersion << ",\n"
+         << "     /*RebuildFunctions=*/" << Names[LK_RebuildFunctions][I]
+         << ",\n"
+         << "     /*StorageClasses=*/" << Names[LK_StorageClasses][I] << ",\n"
+         << "     /*TorchGlobals=*/" << Names[LK_TorchGlobals][I] << ",\n"
+         << "     /*DTypes=*/" << Names[LK_DTypes][I] << ",\n"
+         << "     /*TensorForm=*/";
+      emitCppString(OS, D.TensorForm);
+      OS << ",\n     /*ParameterForm=*/";
+      emitCppString(OS, D.ParameterForm);
+      OS << ",\n     /*Locations=*/" << Names[LK_Locations][I] << ",\n"
+         << "     /*HasModuleVersions=*/" << Bool(D.HasModuleVersions) << ",\n"
+         << "     /*TensorOptimizerStep=*/" << Bool(D.TensorOptimizerStep)
+         << ",\n"
+         << "     /*ParamGroupKeys=*/" << Names[LK_ParamGroupKeys][I] << ",\n"
+         << "     /*WeightsOnlyDefault=*/" << Bool(D.WeightsOnlyDefault)
+         << ",\n"
+         << "     /*MaxPickleProtocol=*/" << D.MaxPickleProtocol << "},\n";
+    }
+    OS << "};\n\n";
+  }
+
+  OS << "} // namespace\n\n"
+     << "llvm::ArrayRef<TargetSpec> getTargetSpecs() {\n"
+     << (B.Releases.empty() ? "  return {};\n" : "  return TargetSpecs;\n")
+     << "}\n\n"
+     << "} // namespace ckpt\n";
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// -gen-target-docs
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// `a`, `b`, `c`; "none" when empty.
+std::string codeList(ArrayRef<std::string> List) {
+  if (List.empty())
+    return "none";
+  std::string S;
+  for (size_t I = 0; I < List.size(); ++I)
+    S += (I ? ", `" : "`") + List[I] + "`";
+  return S;
+}
+
+std::string yesNo(bool B) { return B ? "yes" : "no"; }
+
+/// What changed from \p Prev to \p D, one Markdown bullet per field.
+void emitChanges(raw_ostream &OS, const ReleaseDef &Prev, const ReleaseDef &D) {
+  std::vector<std::string> Lines;
+  auto Scalar = [&](StringRef Title, const std::string &Old,
+                    const std::string &New) {
+    if (Old != New)
+      Lines.push_back((Title + ": " + Old + " → " + New).str());
+  };
+  Scalar("Default container", "`" + Prev.DefaultContainer + "`",
+         "`" + D.DefaultContainer + "`");
+  Scalar("Max zip version", std::to_string(Prev.MaxZipVersion),
+         std::to_string(D.MaxZipVersion));
+  Scalar("Tensor form", "`" + Prev.TensorForm + "`", "`" + D.TensorForm + "`");
+  Scalar("Parameter form", "`" + Prev.ParameterForm + "`",
+         "`" + D.ParameterForm + "`");
+  Scalar("Module versions (`_metadata`)", yesNo(Prev.HasModuleVersions),
+         yesNo(D.HasModuleVersions));
+  Scalar("Tensor optimizer `step`", yesNo(Prev.TensorOptimizerStep),
+         yesNo(D.TensorOptimizerStep));
+  Scalar("`weights_only` by default", yesNo(Prev.WeightsOnlyDefault),
+         yesNo(D.WeightsOnlyDefault));
+  Scalar("Max pickle protocol", std::to_string(Prev.MaxPickleProtocol),
+         std::to_string(D.MaxPickleProtocol));
+  for (unsigned K = 0; K < NumListKinds; ++K) {
+    std::vector<std::string> Added, Removed;
+    for (const std::string &E : D.Lists[K])
+      if (!llvm::is_contained(Prev.Lists[K], E))
+        Added.push_back(E);
+    for (const std::string &E : Prev.Lists[K])
+      if (!llvm::is_contained(D.Lists[K], E))
+        Removed.push_back(E);
+    if (!Added.empty())
+      Lines.push_back(
+          (ListFields[K].Title + " added: " + codeList(Added)).str());
+    if (!Removed.empty())
+      Lines.push_back(
+          (ListFields[K].Title + " removed: " + codeList(Removed)).str());
+  }
+  OS << "Changes from " << Prev.Version << ":";
+  if (Lines.empty()) {
+    OS << " none recorded.\n\n";
+    return;
+  }
+  OS << "\n\n";
+  for (const std::string &L : Lines)
+    OS << "- " << L << "\n";
+  OS << "\n";
+}
+
+} // namespace
+
+bool emitTargetDocs(const RecordKeeper &Records, StringRef Source,
+                    raw_ostream &Out) {
+  TargetModelBuilder B(Records);
+  if (!B.build())
+    return true;
+
+  std::string Text;
+  raw_string_ostream OS(Text);
+  OS << "<!-- Generated by ckpt-tblgen -gen-target-docs from " << Source
+     << ". Do not edit: edit " << Source << " and rebuild. -->\n\n"
+     << "# PyTorch releases\n\n"
+     << "What each PyTorch release described in " << Source
+     << " reads and writes, oldest\nfirst. `-target=` and `-verify-target=` "
+     << "take a release as written here\n(`0.4.0`, `1.13`), as a patch "
+     << "release of one described by major.minor\n(`1.13.1` is `1.13`), or "
+     << "as major.minor for the newest patch release\ndescribed (`0.4` is "
+     << "the newest 0.4.x). Sources and confidence marks are in the\n"
+     << "comments of " << Source << ".\n\n";
+
+  OS << "## Overview\n\n";
+  if (B.Releases.empty()) {
+    OS << "No releases are described.\n\n";
+  } else {
+    OS << "| Release | Containers | Default | Max zip version | Tensor form "
+          "| Parameter form | Module versions | Tensor `step` "
+          "| `weights_only` default | Max pickle protocol |\n"
+       << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const auto &D : B.Releases) {
+      std::string Containers;
+      for (const std::string &C : D->Lists[LK_Containers])
+        Containers += (Containers.empty() ? "" : ", ") + C;
+      OS << "| " << D->Version << " | " << Containers << " | "
+         << D->DefaultContainer << " | "
+         << (D->MaxZipVersion ? std::to_string(D->MaxZipVersion) : "—")
+         << " | `" << D->TensorForm << "` | `" << D->ParameterForm << "` | "
+         << yesNo(D->HasModuleVersions) << " | "
+         << yesNo(D->TensorOptimizerStep) << " | "
+         << yesNo(D->WeightsOnlyDefault) << " | " << D->MaxPickleProtocol
+         << " |\n";
+    }
+    OS << "\n";
+  }
+
+  OS << "## Releases\n\n";
+  for (size_t I = 0; I < B.Releases.size(); ++I) {
+    const ReleaseDef &D = *B.Releases[I];
+    OS << "### " << D.Version << "\n\n";
+    if (!D.Summary.empty())
+      OS << D.Summary << "\n\n";
+    if (I == 0)
+      OS << "The oldest release described.\n\n";
+    else
+      emitChanges(OS, *B.Releases[I - 1], D);
+    OS << "| Field | Value |\n| --- | --- |\n"
+       << "| Containers | " << codeList(D.Lists[LK_Containers]) << " (default `"
+       << D.DefaultContainer << "`) |\n"
+       << "| Max zip version | "
+       << (D.MaxZipVersion ? std::to_string(D.MaxZipVersion) : "—") << " |\n"
+       << "| Tensor form | `" << D.TensorForm << "` |\n"
+       << "| Parameter form | `" << D.ParameterForm << "` |\n"
+       << "| Module versions (`_metadata`) | " << yesNo(D.HasModuleVersions)
+       << " |\n"
+       << "| Tensor optimizer `step` | " << yesNo(D.TensorOptimizerStep)
+       << " |\n"
+       << "| `weights_only` by default | " << yesNo(D.WeightsOnlyDefault)
+       << " |\n"
+       << "| Max pickle protocol | " << D.MaxPickleProtocol << " |\n";
+    for (unsigned K = 0; K < NumListKinds; ++K) {
+      if (K == LK_Containers)
+        continue;
+      OS << "| " << ListFields[K].Title << " | " << codeList(D.Lists[K])
+         << " |\n";
+    }
+    OS << "\n";
+  }
+  if (B.Releases.empty())
+    OS << "No releases are described.\n\n";
+  OS.flush();
+  // One newline at the end of the file, not a blank line.
+  Out << StringRef(Text).rtrim('\n') << "\n";
+  return false;
+}
+
+} // namespace ckpt
