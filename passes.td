@@ -247,3 +247,51 @@ def DropSchedulerLambdas : Pass<"drop-scheduler-lambdas"> {
   }];
   let constructor = "ckpt::createDropSchedulerLambdasPass";
 }
+
+//===----------------------------------------------------------------------===//
+// Migration pipelines (each names the release it targets: the writer encodes
+// for it and the target verifier must accept the result before anything is
+// written).
+//===----------------------------------------------------------------------===//
+
+def Downgrade040 : Pipeline<"downgrade-0.4.0"> {
+  let summary = "Makes a 0.4.1+ checkpoint loadable by PyTorch 0.4.0";
+  let description = [{
+    Legacy container, `_rebuild_tensor_v2` tensors, Parameters saved as 0.4.0
+    saved them (plain tensors); BatchNorm's `num_batches_tracked` dropped and
+    its `_metadata` version brought back to 1; optimizer `step` back to a
+    number and the param_group keys of 1.12+ removed; bfloat16 widened to
+    float32 and bool to uint8, exactly; LambdaLR `lr_lambdas` of None
+    dropped. Complex and quantized tensors are refused by the verifier.
+  }];
+  let passes = "drop-num-batches-tracked,optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas";
+  let target = "0.4.0";
+}
+
+def Downgrade10 : Pipeline<"downgrade-1.0"> {
+  let summary = "Makes a newer checkpoint loadable by PyTorch 1.0";
+  let passes = "optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas";
+  let target = "1.0";
+}
+
+def Downgrade15 : Pipeline<"downgrade-1.5"> {
+  let summary = "Makes a 1.6+ checkpoint loadable by PyTorch 1.3 - 1.5";
+  let description = [{
+    The legacy container instead of zip (1.3 cannot read zip, 1.4 only zip
+    version 2), the 1.12+ optimizer layout taken back, LambdaLR `lr_lambdas`
+    of None dropped.
+  }];
+  let passes = "optimizer-before-1.12,drop-scheduler-lambdas";
+  let target = "1.5";
+}
+
+def Downgrade03 : Pipeline<"downgrade-0.3"> {
+  let summary = "Makes a checkpoint loadable by PyTorch 0.3";
+  let description = [{
+    `_rebuild_tensor` tensors (no requires_grad, no hooks), 0.3-style
+    Parameters, no `num_batches_tracked`, numeric optimizer steps, exact
+    dtype widening. 0-dim tensors, which 0.3 cannot hold, are refused.
+  }];
+  let passes = "drop-num-batches-tracked,drop-metadata,optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas";
+  let target = "0.3";
+}

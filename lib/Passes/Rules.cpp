@@ -692,6 +692,30 @@ Expected<std::unique_ptr<Rule>> compileRule(const RuleSpec &Spec,
   }
   std::string What = (Spec.Kind + (Spec.Loc.empty() ? "" : " at " + Spec.Loc))
                          .str();
+  // Names (of globals, modules, attributes, keys, records) must not be
+  // empty: a pass option left at its empty default would write `@"":""`.
+  static const std::pair<StringLiteral, StringLiteral> NonEmpty[] = {
+      {"RenameGlobal", "from"},     {"RenameGlobal", "to"},
+      {"RenameModule", "from"},     {"RenameModule", "to"},
+      {"RenameAttribute", "from"},  {"RenameAttribute", "to"},
+      {"DropAttribute", "attr"},    {"AddParamGroupKey", "key"},
+      {"DropParamGroupKey", "key"}, {"DropRecord", "name"},
+  };
+  for (auto &[Kind, Name] : NonEmpty)
+    if (Spec.Kind == Kind && Params.lookup(Name).empty())
+      return makeError("{0}: '{1}' is empty (give the pass's option a value)",
+                       (Spec.Kind + (Spec.Loc.empty() ? "" : " at " + Spec.Loc))
+                           .str(),
+                       Name);
+  if ((Spec.Kind == "RenameGlobal" || Spec.Kind == "RenameModule") &&
+      (StringRef(Params.lookup("to")).starts_with(".") ||
+       StringRef(Params.lookup("to")).ends_with(".")))
+    return makeError("{0}: '{1}' is not a dotted Python name", Spec.Kind,
+                     Params.lookup("to"));
+  if (Spec.Kind == "RenameGlobal" &&
+      !StringRef(Params.lookup("to")).contains('.'))
+    return makeError("RenameGlobal: '{0}' must be module.Name",
+                     Params.lookup("to"));
   auto Str = [&](StringRef N) { return Params.lookup(N); };
   auto Re = [&](StringRef N) { return compileRegex(Params.lookup(N), What); };
   auto Int = [&](StringRef N) -> int64_t {

@@ -16,6 +16,8 @@
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Target/TargetSpec.h"
+#include "ckpt/Writer/TargetVerifier.h"
 #include "ckpt/Writer/Writer.h"
 #include "llvm/Support/Process.h"
 #include "llvm/ADT/Statistic.h"
@@ -150,6 +152,23 @@ static cl::opt<OutputFormat> Format(
                           "zip archive (read by 1.6+; 1.4+ for version 2)")),
     cl::init(OutputFormat::Same), cl::cat(Category));
 
+static cl::opt<std::string>
+    TargetVersion("target",
+                  cl::desc("Write for this PyTorch release (its container, "
+                           "tensor and Parameter encodings) and verify that "
+                           "it can load the result"),
+                  cl::value_desc("version"), cl::cat(Category));
+
+static cl::opt<std::string> VerifyTarget(
+    "verify-target",
+    cl::desc("Check that this PyTorch release could load the checkpoint as "
+             "written; list every problem with the pass that fixes it"),
+    cl::value_desc("version"), cl::cat(Category));
+
+static cl::opt<bool> PrintTargets("print-targets",
+                                  cl::desc("List the described PyTorch releases"),
+                                  cl::cat(Category));
+
 static cl::opt<bool> NoLower("no-lower",
                              cl::desc("Keep torch objects as generic pickle "
                                       "nodes (do not lower to typed IR)"),
@@ -283,6 +302,14 @@ int main(int argc, char **argv) {
     Registry.print(outs());
     return 0;
   }
+  if (PrintTargets) {
+    for (const TargetSpec &T : getTargetSpecs())
+      outs() << T.Version << "  default container " << T.DefaultContainer
+             << ", tensors " << T.TensorForm << ", parameters "
+             << T.ParameterForm << (T.WeightsOnlyDefault ? ", weights_only" : "")
+             << '\n';
+    return 0;
+  }
   if (InputFilename.empty()) {
     WithColor::error(errs(), ToolName) << "no input file\n";
     return 1;
@@ -290,14 +317,37 @@ int main(int argc, char **argv) {
 
   // Parse the pipeline before reading anything: a typo fails fast.
   std::vector<PipelineEntry> Pipeline;
+  std::string PipelineTarget;
   if (!Passes.empty()) {
-    auto P = parsePassPipeline(Passes, Registry);
+    auto P = parsePassPipeline(Passes, Registry, &PipelineTarget);
     if (!P) {
       WithColor::error(errs(), ToolName) << toString(P.takeError()) << '\n';
       return 1;
     }
     Pipeline = std::move(*P);
   }
+
+  // The release to write for: -target, else the pipeline's own target.
+  const TargetSpec *Target = nullptr;
+  const TargetSpec *VerifyFor = nullptr;
+  for (auto [Name, Out] : {std::pair<StringRef, const TargetSpec **>(
+                               TargetVersion.empty() ? StringRef(PipelineTarget)
+                                                     : StringRef(TargetVersion),
+                               &Target),
+                           {VerifyTarget, &VerifyFor}}) {
+    if (Name.empty())
+      continue;
+    *Out = lookupTarget(Name);
+    if (!*Out) {
+      WithColor::error(errs(), ToolName)
+          << "unknown PyTorch release '" << Name
+          << "'; -print-targets lists the described ones\n";
+      return 1;
+    }
+  }
+  // A target is always verified before writing; -verify-target alone checks.
+  if (!VerifyFor)
+    VerifyFor = Target;
 
   // Never write over the input: resolve both names to real paths first.
   if (OutputFilename != "-" && InputFilename != "-") {
@@ -389,12 +439,21 @@ int main(int argc, char **argv) {
         reportError(InputFilename, std::move(E));
         return 1;
       }
+    Encoding Enc;
+    Enc.Target = Target;
+    if (Format == OutputFormat::Legacy)
+      Enc.Container = ContainerKind::Legacy;
+    else if (Format == OutputFormat::Zip)
+      Enc.Container = ContainerKind::Zip;
+    if (VerifyFor) {
+      Encoding VEnc = Enc;
+      VEnc.Target = VerifyFor;
+      if (Error E = verifyForTarget(**C, *VerifyFor, VEnc)) {
+        reportError(InputFilename, std::move(E));
+        return 1;
+      }
+    }
     if (!WantsText) {
-      Encoding Enc;
-      if (Format == OutputFormat::Legacy)
-        Enc.Container = ContainerKind::Legacy;
-      else if (Format == OutputFormat::Zip)
-        Enc.Container = ContainerKind::Zip;
       if (Error E = writeCheckpointFile(**C, OutputFilename, Enc)) {
         reportError(OutputFilename, std::move(E));
         return 1;

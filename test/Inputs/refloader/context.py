@@ -45,6 +45,10 @@ class LoadContext:
         size = tuple(int(x) for x in size)
         stride = tuple(int(x) for x in stride)
         need = fakes.extent(size, stride, int(storage_offset))
+        per_byte = {"quint4x2": 2, "quint2x4": 4}.get((dtype or storage.dtype).name)
+        if per_byte:
+            # sub-byte dtypes: the storage counts bytes, the tensor elements
+            need = (need + per_byte - 1) // per_byte
         if need > storage.numel:
             self.out_of_bounds(storage, storage_offset, size, stride, need,
                                (dtype or storage.dtype).itemsize)
