@@ -25,6 +25,7 @@ config.substitutions.append(("%python", config.python_torch))
 config.substitutions.append(("%gen", "%s %s" % (config.python_torch, os.path.join(inputs, "gen_fixtures.py"))))
 config.substitutions.append(("%torchdesc", "%s %s" % (config.python_torch, os.path.join(inputs, "torch_describe.py"))))
 config.substitutions.append(("%corpus", config.corpus_dir))
+config.substitutions.append(("%plugins", config.ckpt_lib_dir))
 
 # Features: torch (the real consumer), corpus (../shared/corpus present).
 def _has_torch():

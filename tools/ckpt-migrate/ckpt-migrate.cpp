@@ -12,6 +12,7 @@
 #include "ckpt/IR/Printer.h"
 #include "ckpt/IR/Verifier.h"
 #include "ckpt/Passes/PassManager.h"
+#include "ckpt/Passes/PassPlugin.h"
 #include "ckpt/TableGen/PassModel.h"
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Reader.h"
@@ -53,6 +54,12 @@ static cl::list<std::string>
               cl::desc("Load passes and pipelines from a TableGen file "
                        "(repeatable)"),
               cl::value_desc("file.td"), cl::cat(PassCategory));
+
+static cl::list<std::string>
+    PassPlugins("load-pass-plugin",
+                cl::desc("Load passes from a plugin shared object "
+                         "(repeatable)"),
+                cl::value_desc("lib.so"), cl::cat(PassCategory));
 
 static cl::list<std::string>
     PassIncludeDirs("pass-include-dir",
@@ -258,6 +265,11 @@ int main(int argc, char **argv) {
       "Python\n");
 
   PassRegistry Registry = PassRegistry::createWithBuiltins();
+  for (const std::string &P : PassPlugins)
+    if (Error E = loadPassPlugin(P, Registry)) {
+      WithColor::error(errs(), ToolName) << toString(std::move(E)) << '\n';
+      return 1;
+    }
   // Users' pass files: parsed at run time, registered like the built-ins.
   std::vector<std::unique_ptr<PassSpecSet>> UserPasses;
   if (!PassFiles.empty()) {
