@@ -295,3 +295,28 @@ def Downgrade03 : Pipeline<"downgrade-0.3"> {
   let passes = "drop-num-batches-tracked,drop-metadata,optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas";
   let target = "0.3";
 }
+
+def WeightsOnlyCompat : Pass<"weights-only-compat"> {
+  let summary = "Replaces objects weights_only loading refuses with plain data";
+  let description = [{
+    PyTorch 2.6 made `torch.load(weights_only=True)` the default; checkpoints
+    holding numpy objects fail with `Unsupported global: GLOBAL
+    numpy.core.multiarray.scalar`. This pass turns numpy scalars into Python
+    numbers, numpy arrays into tensors, `argparse.Namespace` into a dict and
+    `torch.torch_version.TorchVersion` into a str. What it cannot convert is
+    left for the target verifier to name.
+  }];
+  let statistics = [
+    Statistic<"numpy-scalars", "numpy scalars made Python numbers">,
+    Statistic<"numpy-arrays", "numpy arrays made tensors">,
+    Statistic<"namespaces", "argparse.Namespace objects made dicts">,
+    Statistic<"versions", "TorchVersion objects made str">
+  ];
+  let constructor = "ckpt::createWeightsOnlyCompatPass";
+}
+
+def UpgradeWeightsOnly : Pipeline<"upgrade-weights-only"> {
+  let summary = "Makes a checkpoint load with torch.load(weights_only=True) (2.6+)";
+  let passes = "weights-only-compat";
+  let target = "2.6";
+}

@@ -10,11 +10,13 @@
 #include "ckpt/Support/Error.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/Endian.h"
 #include <cstring>
 
 #define GEN_PASS_DECL_WIDENDTYPE
 #define GEN_PASS_DECL_DROPSCHEDULERLAMBDAS
+#define GEN_PASS_DECL_WEIGHTSONLYCOMPAT
 #include "ckpt/Passes/PassDecls.inc"
 
 using namespace llvm;
@@ -162,7 +164,257 @@ public:
   }
 };
 
+/// The bytes of a pickled `bytes` value: BINBYTES, or protocol 2's
+/// `_codecs.encode(text, "latin1")` whose text holds one code point per byte.
+std::optional<std::string> getPickledBytes(Value *V) {
+  if (auto *B = dyn_cast<BytesValue>(V))
+    return B->getValue().str();
+  auto *O = dyn_cast<ObjectValue>(V);
+  if (!O || !O->isCallTo("_codecs", "encode") || !O->getArgs() ||
+      O->getArgs()->size() != 2)
+    return std::nullopt;
+  auto Text = getStringValue((*O->getArgs())[0]);
+  auto Enc = getStringValue((*O->getArgs())[1]);
+  if (!Text || !Enc || *Enc != "latin1")
+    return std::nullopt;
+  std::string Out;
+  const UTF8 *P = reinterpret_cast<const UTF8 *>(Text->data());
+  const UTF8 *E = P + Text->size();
+  while (P < E) {
+    UTF32 CP;
+    if (convertUTF8Sequence(&P, E, &CP, strictConversion) != conversionOK ||
+        CP > 0xff)
+      return std::nullopt;
+    Out.push_back(char(CP));
+  }
+  return Out;
+}
+
+/// A numpy dtype object `numpy.dtype(code, False, True)` + BUILD state with
+/// the byte order: returns (kind letter, item size), little-endian only.
+std::optional<std::pair<char, unsigned>> getNumpyDType(Value *V) {
+  auto *O = dyn_cast<ObjectValue>(V);
+  if (!O || !O->getCallableGlobal() ||
+      O->getCallableGlobal()->getName() != "dtype" || !O->getArgs() ||
+      O->getArgs()->size() < 1)
+    return std::nullopt;
+  StringRef M = O->getCallableGlobal()->getModule();
+  if (M != "numpy")
+    return std::nullopt;
+  auto Code = getStringValue((*O->getArgs())[0]);
+  if (!Code || Code->size() < 2)
+    return std::nullopt;
+  if (auto *S = dyn_cast_or_null<TupleValue>(O->getState()))
+    if (S->size() > 1)
+      if (auto Order = getStringValue((*S)[1]); Order && *Order == ">")
+        return std::nullopt;
+  unsigned Size;
+  if (Code->drop_front().getAsInteger(10, Size))
+    return std::nullopt;
+  return std::make_pair((*Code)[0], Size);
+}
+
+std::optional<DType> numpyToDType(char Kind, unsigned Size) {
+  switch (Kind) {
+  case 'f':
+    return Size == 2 ? DType::Float16 : Size == 4 ? DType::Float32
+           : Size == 8 ? std::optional<DType>(DType::Float64) : std::nullopt;
+  case 'i':
+    return Size == 1 ? DType::Int8 : Size == 2 ? DType::Int16
+           : Size == 4 ? DType::Int32 : Size == 8 ? std::optional<DType>(DType::Int64)
+                                                  : std::nullopt;
+  case 'u':
+    return Size == 1 ? std::optional<DType>(DType::UInt8) : std::nullopt;
+  case 'b':
+    return Size == 1 ? std::optional<DType>(DType::Bool) : std::nullopt;
+  case 'c':
+    return Size == 8 ? DType::Complex64 : Size == 16
+               ? std::optional<DType>(DType::Complex128) : std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
+bool isNumpyModule(StringRef M) {
+  return M == "numpy.core.multiarray" || M == "numpy._core.multiarray";
+}
+
+class WeightsOnlyCompatPass : public Pass {
+public:
+  StringRef getArgument() const override { return "weights-only-compat"; }
+
+  Error run(Checkpoint &C, PassStatistics &Stats) override {
+    DenseMap<Value *, Value *> Replace;
+    for (Value *V : reachableNodes(C))
+      if (Value *New = convert(C, V, Stats))
+        Replace[V] = New;
+    if (Replace.empty())
+      return Error::success();
+    auto Map = [&](Value *&Ch) {
+      auto It = Replace.find(Ch);
+      if (It != Replace.end())
+        Ch = It->second;
+    };
+    for (Value *V : reachableNodes(C))
+      forEachChildRef(V, Map);
+    Value *Root = C.getRoot();
+    Map(Root);
+    C.setRoot(Root);
+    return Error::success();
+  }
+
+private:
+  Value *convert(Checkpoint &C, Value *V, PassStatistics &Stats) {
+    auto *O = dyn_cast<ObjectValue>(V);
+    GlobalValue *G = O ? O->getCallableGlobal() : nullptr;
+    if (!G)
+      return nullptr;
+    // numpy.core.multiarray.scalar(dtype, bytes) -> a Python number.
+    if (isNumpyModule(G->getModule()) && G->getName() == "scalar" &&
+        O->getArgs() && O->getArgs()->size() == 2) {
+      auto DT = getNumpyDType((*O->getArgs())[0]);
+      auto Bytes = getPickledBytes((*O->getArgs())[1]);
+      if (!DT || !Bytes || Bytes->size() != DT->second)
+        return nullptr;
+      Value *N = makeNumber(C, DT->first, *Bytes);
+      if (N)
+        Stats.add("numpy-scalars");
+      return N;
+    }
+    // numpy.core.multiarray._reconstruct(ndarray, (0,), b'b') + BUILD
+    // (version, shape, dtype, is_fortran, data) -> a tensor.
+    if (isNumpyModule(G->getModule()) && G->getName() == "_reconstruct") {
+      Value *T = makeTensor(C, O);
+      if (T)
+        Stats.add("numpy-arrays");
+      return T;
+    }
+    if (G->is("argparse", "Namespace") && O->getArgs() &&
+        O->getArgs()->size() == 0 && O->states().size() == 1)
+      if (auto *D = dyn_cast<DictValue>(O->getState())) {
+        Stats.add("namespaces");
+        return D;
+      }
+    if (G->is("torch.torch_version", "TorchVersion") && O->getArgs() &&
+        O->getArgs()->size() == 1)
+      if (auto S = getStringValue((*O->getArgs())[0])) {
+        Stats.add("versions");
+        return C.create<StrValue>(S->str());
+      }
+    return nullptr;
+  }
+
+  static Value *makeNumber(Checkpoint &C, char Kind, StringRef B) {
+    using namespace support::endian;
+    const char *P = B.data();
+    switch (Kind) {
+    case 'b':
+      return C.getBool(P[0] != 0);
+    case 'i':
+      switch (B.size()) {
+      case 1:
+        return C.create<IntValue>(int8_t(P[0]));
+      case 2:
+        return C.create<IntValue>(int16_t(read16le(P)));
+      case 4:
+        return C.create<IntValue>(int32_t(read32le(P)));
+      case 8:
+        return C.create<IntValue>(int64_t(read64le(P)));
+      }
+      return nullptr;
+    case 'u':
+      switch (B.size()) {
+      case 1:
+        return C.create<IntValue>(uint8_t(P[0]));
+      case 2:
+        return C.create<IntValue>(read16le(P));
+      case 4:
+        return C.create<IntValue>(read32le(P));
+      }
+      return nullptr;
+    case 'f': {
+      if (B.size() == 8) {
+        uint64_t U = read64le(P);
+        double D;
+        std::memcpy(&D, &U, 8);
+        return C.create<FloatValue>(D);
+      }
+      if (B.size() == 4) {
+        uint32_t U = read32le(P);
+        float F;
+        std::memcpy(&F, &U, 4);
+        return C.create<FloatValue>(F);
+      }
+      if (B.size() == 2) {
+        char Out[4];
+        f16ToF32(P, Out);
+        float F;
+        std::memcpy(&F, Out, 4);
+        return C.create<FloatValue>(F);
+      }
+      return nullptr;
+    }
+    default:
+      return nullptr;
+    }
+  }
+
+  static Value *makeTensor(Checkpoint &C, ObjectValue *O) {
+    auto *S = dyn_cast_or_null<TupleValue>(O->getState());
+    if (!S || S->size() != 5 || O->states().size() != 1)
+      return nullptr;
+    auto *Shape = dyn_cast<TupleValue>((*S)[1]);
+    auto DT = getNumpyDType((*S)[2]);
+    auto *Fortran = dyn_cast<BoolValue>((*S)[3]);
+    auto Bytes = getPickledBytes((*S)[4]);
+    if (!Shape || !DT || !Fortran || !Bytes)
+      return nullptr;
+    std::optional<DType> T = numpyToDType(DT->first, DT->second);
+    if (!T)
+      return nullptr;
+    SmallVector<int64_t, 4> Sizes;
+    uint64_t N = 1;
+    for (Value *E : Shape->elements()) {
+      auto *I = dyn_cast<IntValue>(E);
+      if (!I || I->getValue() < 0)
+        return nullptr;
+      Sizes.push_back(I->getValue());
+      N *= uint64_t(I->getValue());
+    }
+    if (N * getDTypeSize(*T) != Bytes->size())
+      return nullptr;
+    SmallVector<int64_t, 4> Strides(Sizes.size());
+    int64_t Step = 1;
+    if (Fortran->getValue()) {
+      for (size_t I = 0; I != Sizes.size(); ++I) {
+        Strides[I] = Step;
+        Step *= std::max<int64_t>(Sizes[I], 1);
+      }
+    } else {
+      for (size_t I = Sizes.size(); I-- > 0;) {
+        Strides[I] = Step;
+        Step *= std::max<int64_t>(Sizes[I], 1);
+      }
+    }
+    auto *St = C.create<StorageValue>(*T, N, "cpu", "");
+    St->setData(C.saveBytes(std::move(*Bytes)), std::nullopt);
+    C.getStorages().push_back(St);
+    auto *TV = C.create<TensorValue>(TensorValue::Form::RebuildTensorV2, St, *T);
+    TV->setShape(Sizes, Strides);
+    TV->setHooks(C.create<ObjectValue>(
+        ObjectValue::Form::Reduce,
+        C.create<GlobalValue>("collections", "OrderedDict"),
+        C.create<TupleValue>()));
+    return TV;
+  }
+};
+
 } // namespace
+
+Expected<std::unique_ptr<Pass>>
+createWeightsOnlyCompatPass(const OptionValues &) {
+  return std::make_unique<WeightsOnlyCompatPass>();
+}
 
 Expected<std::unique_ptr<Pass>> createWidenDTypePass(const OptionValues &V) {
   auto Opts = WidenDTypeOptions::fromValues(V);

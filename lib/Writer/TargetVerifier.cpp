@@ -135,7 +135,31 @@ private:
                             T.Version));
   }
 
+  /// torch 2.6's weights_only unpickler: anything off its allowlist fails
+  /// (`Unsupported global: GLOBAL numpy.core.multiarray.scalar`).
+  bool isWeightsOnlyAllowed(const GlobalValue *G) const {
+    static const StringLiteral Always[] = {
+        "collections.OrderedDict", "collections.Counter", "_codecs.encode",
+        "builtins.bytearray",      "builtins.set",        "builtins.complex",
+        "__builtin__.bytearray",   "__builtin__.set",     "__builtin__.complex",
+        "torch.nn.parameter.Parameter"};
+    std::string Q = G->getQualifiedName();
+    StringRef M = G->getModule();
+    return is_contained(Always, Q) || is_contained(T.TorchGlobals, Q) ||
+           (M == "torch" && is_contained(T.StorageClasses, G->getName())) ||
+           ((M == "torch._utils" || M == "torch._tensor") &&
+            hasRebuild(G->getName()));
+  }
+
   void checkGlobal(const GlobalValue *G, StringRef Path) {
+    if (T.WeightsOnlyDefault && !isWeightsOnlyAllowed(G)) {
+      problem(Path,
+              formatv("torch.load(weights_only=True), the default since 2.6, "
+                      "refuses the global {0}",
+                      G->getQualifiedName()),
+              "weights-only-compat, or a state dict instead of the object");
+      return;
+    }
     // Only torch's serialization vocabulary is described per release;
     // module classes (torch.nn.modules.*) and everything else cannot be
     // judged from a description.

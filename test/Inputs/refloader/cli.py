@@ -84,8 +84,13 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     rel = R.RELEASES[args.release]
     if args.explain:
-        for line in R.feature_table(rel):
-            print(line)
+        if rel.weights_only:
+            from . import weights_only as wo
+            for name in sorted(wo.allowed()):
+                print("allowed GLOBAL %s [S]" % name)
+        else:
+            for line in R.feature_table(rel):
+                print(line)
         return 0
     if not args.file:
         sys.stderr.write("refload: FILE is required\n")

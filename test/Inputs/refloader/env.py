@@ -19,7 +19,6 @@ import pathlib
 import pickle
 import sys
 
-from . import fakes
 from . import releases as R
 from . import rebuild_old
 from .context import EmulatorLimit

@@ -290,6 +290,24 @@ class Tensor:
             n *= d
         return n
 
+    def as_numpy(self):
+        """A numpy view of the tensor's elements (standard dtypes only), for
+        value comparisons in tests."""
+        import numpy as np
+        np_dtype = {"float64": "<f8", "float32": "<f4", "float16": "<f2", "int64": "<i8",
+                    "int32": "<i4", "int16": "<i2", "int8": "i1", "uint8": "u1", "bool": "?",
+                    "complex64": "<c8", "complex128": "<c16", "qint8": "i1", "quint8": "u1",
+                    "qint32": "<i4", "uint16": "<u2", "uint32": "<u4", "uint64": "<u8"}.get(
+                        self.dtype.name)
+        if np_dtype is None or self.layout != "strided":
+            raise TypeError("as_numpy: dtype %s / layout %s not supported"
+                            % (self.dtype.name, self.layout))
+        base = np.frombuffer(self.storage.raw_bytes(), dtype=np_dtype)
+        item = base.itemsize
+        return np.lib.stride_tricks.as_strided(
+            base[self.offset:] if base.size else base, shape=self.shape,
+            strides=tuple(s * item for s in self.stride), writeable=False)
+
     def __repr__(self):
         return "<%s %s %s>" % (type(self).__name__, self.dtype, list(self.shape))
 

@@ -67,9 +67,8 @@ def check_optimizer(rel, kind, osd):
             steps.add(step)
             g["weight_decay"], g["lr"], g["eps"]
         elif kind == "sgd":
-            weight_decay = g["weight_decay"]  # noqa: F841
             momentum = g["momentum"]
-            g["dampening"], g["nesterov"], g["lr"]
+            g["weight_decay"], g["dampening"], g["nesterov"], g["lr"]
             if momentum != 0 and st and "momentum_buffer" in st:
                 buf = st["momentum_buffer"]
                 if buf is None:

@@ -18,9 +18,7 @@ only if you trust the source of the checkpoint" is left out.
 import _compat_pickle
 import codecs
 import collections
-import pickle
 import re
-import warnings
 from pickle import (APPEND, APPENDS, BINFLOAT, BINGET, BININT, BININT1, BININT2, BINPERSID,
                     BINPUT, BINUNICODE, BUILD, EMPTY_DICT, EMPTY_LIST, EMPTY_SET, EMPTY_TUPLE,
                     GLOBAL, LONG1, LONG_BINGET, LONG_BINPUT, MARK, NEWFALSE, NEWOBJ, NEWTRUE, NONE,
