@@ -320,3 +320,28 @@ def UpgradeWeightsOnly : Pipeline<"upgrade-weights-only"> {
   let passes = "weights-only-compat";
   let target = "2.6";
 }
+
+def StateDictsToDicts : Pass<"state-dicts-to-dicts"> {
+  let summary = "Turns OrderedDict state dicts into plain dicts (drops _metadata)";
+  let description = [{
+    libtorch's `torch::pickle_load` reads plain dicts only (`Expected
+    GenericDict but got None` on an OrderedDict). Keys keep their order.
+  }];
+  let constructor = "ckpt::createStateDictsToDictsPass";
+}
+
+def ParametersToTensors : Pass<"parameters-to-tensors"> {
+  let summary = "Replaces every nn.Parameter by its tensor (requires_grad kept)";
+  let constructor = "ckpt::createParametersToTensorsPass";
+}
+
+def LibtorchPortable : Pipeline<"libtorch-portable"> {
+  let summary = "What C++ torch::pickle_load reads: zip, plain dicts and tensors";
+  let description = [{
+    For C++ users: a zip archive whose pickle holds only plain dicts, lists
+    and tensors (no OrderedDict, no `_metadata`, no Parameters), which
+    libtorch 1.13's `torch::pickle_load` loads.
+  }];
+  let passes = "state-dicts-to-dicts,parameters-to-tensors";
+  let target = "1.13";
+}

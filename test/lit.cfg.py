@@ -9,7 +9,7 @@ import lit.util
 config.name = "ckpt-migrate"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".test", ".ckir"]
-config.excludes = ["Inputs"]
+config.excludes = ["Inputs", "consumer"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.ckpt_obj_root, "test")
 
@@ -38,5 +38,7 @@ def _has_torch():
 
 if _has_torch():
     config.available_features.add("torch")
+if getattr(config, "have_libtorch", False):
+    config.available_features.add("libtorch")
 if os.path.isdir(config.corpus_dir) and os.path.exists(os.path.join(config.corpus_dir, "MANIFEST.tsv")):
     config.available_features.add("corpus")

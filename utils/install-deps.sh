@@ -9,6 +9,7 @@ PKGS=(
   libgtest-dev                            # unit tests
   python3-torch python3-numpy python3-xxhash  # the real consumer, for tests
   unzip                                   # `unzip -t` checks in tests
+  libtorch-dev                            # the C++ consumer in test/Libtorch
 )
 
 missing=()

@@ -13,8 +13,8 @@
 //   "conv.parametrizations.weight.original1".
 //   Unexpected key(s) in state_dict: "conv.weight_g", "conv.weight_v".
 //
-// The tensors are the same (g keeps its shape, [out, 1, 1, 1] for dim=0),
-// so renaming the keys is the whole migration, in either direction:
+// The tensors are the same (g keeps its shape: [out, 1, 1] for a Conv1d and
+// dim=0), so renaming the keys is the whole migration, in either direction:
 //
 //   ckpt-migrate -pass-file=weight-norm.td -passes=weight-norm-to-parametrize \
 //       old.pt -o new.pt

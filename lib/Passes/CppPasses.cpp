@@ -17,6 +17,8 @@
 #define GEN_PASS_DECL_WIDENDTYPE
 #define GEN_PASS_DECL_DROPSCHEDULERLAMBDAS
 #define GEN_PASS_DECL_WEIGHTSONLYCOMPAT
+#define GEN_PASS_DECL_STATEDICTSTODICTS
+#define GEN_PASS_DECL_PARAMETERSTOTENSORS
 #include "ckpt/Passes/PassDecls.inc"
 
 using namespace llvm;
@@ -409,7 +411,71 @@ private:
   }
 };
 
+/// Replaces nodes chosen by \p Convert everywhere in the graph.
+Error replaceNodes(Checkpoint &C,
+                   function_ref<Value *(Value *)> Convert) {
+  DenseMap<Value *, Value *> Replace;
+  for (Value *V : reachableNodes(C))
+    if (Value *New = Convert(V))
+      Replace[V] = New;
+  auto Map = [&](Value *&Ch) {
+    auto It = Replace.find(Ch);
+    if (It != Replace.end())
+      Ch = It->second;
+  };
+  for (Value *V : reachableNodes(C))
+    forEachChildRef(V, Map);
+  for (auto &[Old, New] : Replace)
+    forEachChildRef(New, Map);
+  Value *Root = C.getRoot();
+  Map(Root);
+  C.setRoot(Root);
+  return Error::success();
+}
+
+class StateDictsToDictsPass : public Pass {
+public:
+  StringRef getArgument() const override { return "state-dicts-to-dicts"; }
+  Error run(Checkpoint &C, PassStatistics &Stats) override {
+    return replaceNodes(C, [&](Value *V) -> Value * {
+      auto *SD = dyn_cast<StateDictValue>(V);
+      if (!SD)
+        return nullptr;
+      auto *D = C.create<DictValue>();
+      D->getItems().assign(SD->items().begin(), SD->items().end());
+      Stats.add("state-dicts-converted");
+      return D;
+    });
+  }
+};
+
+class ParametersToTensorsPass : public Pass {
+public:
+  StringRef getArgument() const override { return "parameters-to-tensors"; }
+  Error run(Checkpoint &C, PassStatistics &Stats) override {
+    return replaceNodes(C, [&](Value *V) -> Value * {
+      auto *P = dyn_cast<ParameterValue>(V);
+      TensorValue *T = P ? P->getTensor() : nullptr;
+      if (!T)
+        return nullptr;
+      T->setRequiresGrad(P->getRequiresGrad());
+      Stats.add("parameters-unwrapped");
+      return T;
+    });
+  }
+};
+
 } // namespace
+
+Expected<std::unique_ptr<Pass>>
+createStateDictsToDictsPass(const OptionValues &) {
+  return std::make_unique<StateDictsToDictsPass>();
+}
+
+Expected<std::unique_ptr<Pass>>
+createParametersToTensorsPass(const OptionValues &) {
+  return std::make_unique<ParametersToTensorsPass>();
+}
 
 Expected<std::unique_ptr<Pass>>
 createWeightsOnlyCompatPass(const OptionValues &) {

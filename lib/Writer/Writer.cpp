@@ -127,14 +127,11 @@ Error PickleEmitter::emit(const Value *V, unsigned Depth) {
 Error PickleEmitter::emitSequenceItems(ArrayRef<Value *> Items, unsigned Depth,
                                        bool Appends) {
   for (size_t I = 0; I < Items.size(); I += PickleWriter::BatchSize) {
+    // Always MARK ... APPENDS, even for one item: libtorch's unpickler
+    // (torch::pickle_load) has no APPEND/SETITEM, and every Python reads
+    // both.
     ArrayRef<Value *> Batch =
         Items.slice(I, std::min(PickleWriter::BatchSize, Items.size() - I));
-    if (Batch.size() == 1) {
-      if (Error E = emit(Batch[0], Depth + 1))
-        return E;
-      W.op(Appends ? Opcode::Append : Opcode::AddItems);
-      continue;
-    }
     W.mark();
     for (Value *X : Batch)
       if (Error E = emit(X, Depth + 1))
@@ -148,14 +145,6 @@ Error PickleEmitter::emitDictItems(ArrayRef<DictItem> Items, unsigned Depth) {
   for (size_t I = 0; I < Items.size(); I += PickleWriter::BatchSize) {
     ArrayRef<DictItem> Batch =
         Items.slice(I, std::min(PickleWriter::BatchSize, Items.size() - I));
-    if (Batch.size() == 1) {
-      if (Error E = emit(Batch[0].first, Depth + 1))
-        return E;
-      if (Error E = emit(Batch[0].second, Depth + 1))
-        return E;
-      W.op(Opcode::SetItem);
-      continue;
-    }
     W.mark();
     for (const DictItem &It : Batch) {
       if (Error E = emit(It.first, Depth + 1))
@@ -778,13 +767,12 @@ Error writeLegacy(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
     W.put();
     for (size_t I = 0; I < Records.size(); I += PickleWriter::BatchSize) {
       size_t N = std::min(PickleWriter::BatchSize, Records.size() - I);
-      if (N > 1)
-        W.mark();
+      W.mark();
       for (size_t J = I; J != I + N; ++J) {
         W.unicode(Records[J].Key);
         W.put();
       }
-      W.op(N > 1 ? Opcode::Appends : Opcode::Append);
+      W.op(Opcode::Appends);
     }
   });
   for (const StorageRecord &R : Records) {
