@@ -42,6 +42,7 @@ static Error checkOptionValue(StringRef Pass, const OptionSpec &O,
     return Error::success();
   case OptionType::Int: {
     int64_t I;
+    V.consume_front("+");
     if (V.getAsInteger(10, I))
       return makeError("option '{0}' of pass '{1}' takes an integer, not "
                        "'{2}'",
@@ -101,7 +102,9 @@ StringRef OptionValues::getString(StringRef Name) const {
 
 int64_t OptionValues::getInt(StringRef Name) const {
   int64_t I = 0;
-  getString(Name).getAsInteger(10, I);
+  StringRef S = getString(Name);
+  S.consume_front("+");
+  S.getAsInteger(10, I);
   return I;
 }
 
@@ -178,7 +181,10 @@ void PassRegistry::print(raw_ostream &OS) const {
     return A->Argument < B->Argument;
   });
   for (const PassSpec *P : Sorted) {
-    OS << "  " << P->Argument << " - " << P->Summary << '\n';
+    OS << "  " << P->Argument;
+    if (!P->Summary.empty())
+      OS << " - " << P->Summary;
+    OS << '\n';
     for (const OptionSpec &O : P->Options) {
       static const char *Types[] = {"string", "int", "bool"};
       OS << "    " << O.Name << "=<" << Types[unsigned(O.Type)]
@@ -192,7 +198,10 @@ void PassRegistry::print(raw_ostream &OS) const {
     return A->Name < B->Name;
   });
   for (const PipelineSpec *P : SortedP) {
-    OS << "  " << P->Name << " - " << P->Summary << '\n';
+    OS << "  " << P->Name;
+    if (!P->Summary.empty())
+      OS << " - " << P->Summary;
+    OS << '\n';
     if (!P->Target.empty())
       OS << "    target: " << P->Target << '\n';
     OS << "    passes: " << P->Passes << '\n';

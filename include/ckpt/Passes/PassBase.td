@@ -15,6 +15,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#ifndef CKPT_PASSES_PASSBASE_TD
+#define CKPT_PASSES_PASSBASE_TD
+
 //===----------------------------------------------------------------------===//
 // Options and statistics
 //===----------------------------------------------------------------------===//
@@ -161,3 +164,5 @@ class Pipeline<string Name> {
   /// The PyTorch release the pipeline targets ("" for none).
   string target = "";
 }
+
+#endif // CKPT_PASSES_PASSBASE_TD
