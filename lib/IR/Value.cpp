@@ -2,6 +2,8 @@
 
 #include "ckpt/IR/Value.h"
 #include "ckpt/IR/Checkpoint.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
 
 using namespace llvm;
 
@@ -193,6 +195,24 @@ void forEachChildRef(Value *V, function_ref<void(Value *&)> Fn) {
   default:
     return;
   }
+}
+
+std::vector<Value *> collectReachable(Value *Root) {
+  std::vector<Value *> Out;
+  if (!Root || Root->isScalar())
+    return Out;
+  DenseSet<Value *> Seen{Root};
+  SmallVector<Value *, 64> Work{Root};
+  while (!Work.empty()) {
+    Value *V = Work.pop_back_val();
+    Out.push_back(V);
+    SmallVector<Value *, 8> Children;
+    forEachChild(V, [&](Value *Ch) { Children.push_back(Ch); });
+    for (Value *Ch : llvm::reverse(Children))
+      if (!Ch->isScalar() && Seen.insert(Ch).second)
+        Work.push_back(Ch);
+  }
+  return Out;
 }
 
 bool isEmptyOrderedDict(const Value *V) {

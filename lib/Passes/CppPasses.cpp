@@ -28,20 +28,7 @@ namespace {
 
 /// Every node reachable from the root, each once.
 std::vector<Value *> reachableNodes(Checkpoint &C) {
-  std::vector<Value *> Out;
-  DenseSet<Value *> Seen;
-  SmallVector<Value *, 64> Work;
-  auto Push = [&](Value *V) {
-    if (V && !V->isScalar() && Seen.insert(V).second)
-      Work.push_back(V);
-  };
-  Push(C.getRoot());
-  while (!Work.empty()) {
-    Value *V = Work.pop_back_val();
-    Out.push_back(V);
-    forEachChild(V, Push);
-  }
-  return Out;
+  return collectReachable(C.getRoot());
 }
 
 /// Converts one element; returns false when the pair is not supported.
@@ -241,28 +228,34 @@ bool isNumpyModule(StringRef M) {
   return M == "numpy.core.multiarray" || M == "numpy._core.multiarray";
 }
 
+/// Replaces nodes chosen by \p Convert everywhere in the graph.
+Error replaceNodes(Checkpoint &C,
+                   function_ref<Value *(Value *)> Convert) {
+  DenseMap<Value *, Value *> Replace;
+  for (Value *V : reachableNodes(C))
+    if (Value *New = Convert(V))
+      Replace[V] = New;
+  auto Map = [&](Value *&Ch) {
+    auto It = Replace.find(Ch);
+    if (It != Replace.end())
+      Ch = It->second;
+  };
+  for (Value *V : reachableNodes(C))
+    forEachChildRef(V, Map);
+  for (auto &[Old, New] : Replace)
+    forEachChildRef(New, Map);
+  Value *Root = C.getRoot();
+  Map(Root);
+  C.setRoot(Root);
+  return Error::success();
+}
+
 class WeightsOnlyCompatPass : public Pass {
 public:
   StringRef getArgument() const override { return "weights-only-compat"; }
 
   Error run(Checkpoint &C, PassStatistics &Stats) override {
-    DenseMap<Value *, Value *> Replace;
-    for (Value *V : reachableNodes(C))
-      if (Value *New = convert(C, V, Stats))
-        Replace[V] = New;
-    if (Replace.empty())
-      return Error::success();
-    auto Map = [&](Value *&Ch) {
-      auto It = Replace.find(Ch);
-      if (It != Replace.end())
-        Ch = It->second;
-    };
-    for (Value *V : reachableNodes(C))
-      forEachChildRef(V, Map);
-    Value *Root = C.getRoot();
-    Map(Root);
-    C.setRoot(Root);
-    return Error::success();
+    return replaceNodes(C, [&](Value *V) { return convert(C, V, Stats); });
   }
 
 private:
@@ -410,28 +403,6 @@ private:
     return TV;
   }
 };
-
-/// Replaces nodes chosen by \p Convert everywhere in the graph.
-Error replaceNodes(Checkpoint &C,
-                   function_ref<Value *(Value *)> Convert) {
-  DenseMap<Value *, Value *> Replace;
-  for (Value *V : reachableNodes(C))
-    if (Value *New = Convert(V))
-      Replace[V] = New;
-  auto Map = [&](Value *&Ch) {
-    auto It = Replace.find(Ch);
-    if (It != Replace.end())
-      Ch = It->second;
-  };
-  for (Value *V : reachableNodes(C))
-    forEachChildRef(V, Map);
-  for (auto &[Old, New] : Replace)
-    forEachChildRef(New, Map);
-  Value *Root = C.getRoot();
-  Map(Root);
-  C.setRoot(Root);
-  return Error::success();
-}
 
 class StateDictsToDictsPass : public Pass {
 public:

@@ -31,24 +31,9 @@ namespace {
 // Walkers
 //===----------------------------------------------------------------------===//
 
-/// Every node reachable from the root, each once, in depth-first order.
+/// Every node reachable from the root, each once.
 std::vector<Value *> reachable(Checkpoint &C) {
-  std::vector<Value *> Out;
-  if (!C.getRoot())
-    return Out;
-  DenseSet<Value *> Seen;
-  SmallVector<Value *, 64> Work{C.getRoot()};
-  Seen.insert(C.getRoot());
-  while (!Work.empty()) {
-    Value *V = Work.pop_back_val();
-    Out.push_back(V);
-    SmallVector<Value *, 8> Children;
-    forEachChild(V, [&](Value *Ch) { Children.push_back(Ch); });
-    for (Value *Ch : llvm::reverse(Children))
-      if (!Ch->isScalar() && Seen.insert(Ch).second)
-        Work.push_back(Ch);
-  }
-  return Out;
+  return collectReachable(C.getRoot());
 }
 
 /// The qualified class name of a pickled object: its callable global, or the

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace ckpt {
 
@@ -678,6 +679,10 @@ void forEachChild(const Value *V, llvm::function_ref<void(Value *)> Fn);
 /// Calls \p Fn on a reference to every non-null operand slot of \p V, so the
 /// caller can replace operands in place.
 void forEachChildRef(Value *V, llvm::function_ref<void(Value *&)> Fn);
+
+/// Every non-scalar node reachable from \p Root (itself included), each once,
+/// in depth-first preorder; iterative, so deep graphs are safe.
+std::vector<Value *> collectReachable(Value *Root);
 
 /// Whether \p V is `collections.OrderedDict()` with no items and no state:
 /// the backward-hooks argument torch writes for every tensor since 1.0.
