@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/TableGen/PassModel.h"
+#include "ckpt/TableGen/RecordUtils.h"
 #include "ckpt/TableGen/OptionRefs.h"
 #include "ckpt/TableGen/PassText.h"
 #include "ckpt/TableGen/RuleKinds.h"
@@ -231,32 +232,14 @@ private:
         .str();
   }
 
-  /// \p R's locations with the first replaced by \p L, keeping the
-  /// multiclass instantiation notes.
   static SmallVector<SMLoc, 2> at(SMLoc L, const Record &R) {
-    SmallVector<SMLoc, 2> Locs(R.getLoc().begin(), R.getLoc().end());
-    if (Locs.empty())
-      Locs.push_back(L);
-    else
-      Locs.front() = L;
-    return Locs;
+    return getRecordLocsAt(L, R);
   }
-
   static SmallVector<SMLoc, 2> locsOf(const Record &R) {
-    return SmallVector<SMLoc, 2>(R.getLoc().begin(), R.getLoc().end());
+    return getRecordLocs(R);
   }
-
-  /// The location of the name of field \p Field if the def's own body sets
-  /// it (`let rules = ...` inside `def X : Pass<...> { }`), else invalid.
   SMLoc ownFieldLoc(const Record &R, StringRef Field) {
-    const RecordVal *RV = R.getValue(Field);
-    if (!RV || !RV->getLoc().isValid() || R.getLoc().empty())
-      return SMLoc();
-    unsigned RecBuf = SM.FindBufferContainingLoc(R.getLoc().front());
-    if (!RecBuf || RecBuf != SM.FindBufferContainingLoc(RV->getLoc()) ||
-        RV->getLoc().getPointer() < R.getLoc().front().getPointer())
-      return SMLoc();
-    return RV->getLoc();
+    return getOwnFieldLoc(SM, R, Field);
   }
 
   /// Where to report a problem with field \p Field of \p R.
@@ -265,24 +248,8 @@ private:
     return L.isValid() ? at(L, R) : locsOf(R);
   }
 
-  /// Skips whitespace and comments.
   static const char *skipSpace(const char *P, const char *End) {
-    while (P < End) {
-      if (isSpace(*P)) {
-        ++P;
-      } else if (End - P >= 2 && P[0] == '/' && P[1] == '/') {
-        while (P < End && *P != '\n')
-          ++P;
-      } else if (End - P >= 2 && P[0] == '/' && P[1] == '*') {
-        P += 2;
-        while (End - P >= 2 && !(P[0] == '*' && P[1] == '/'))
-          ++P;
-        P = End - P >= 2 ? P + 2 : End;
-      } else {
-        break;
-      }
-    }
-    return P;
+    return skipTableGenSpace(P, End);
   }
 
   /// The first character of the value of the field whose name is at \p L
@@ -450,20 +417,8 @@ private:
     return true;
   }
 
-  /// The records deriving from \p ClassName, in definition order; none if the
-  /// class does not exist.
   std::vector<const Record *> derivedDefs(StringRef ClassName) {
-    std::vector<const Record *> Out;
-    const Record *Class = Records.getClass(ClassName);
-    if (!Class)
-      return Out;
-    for (const auto &KV : Records.getDefs())
-      if (KV.second->isSubClassOf(Class))
-        Out.push_back(KV.second.get());
-    llvm::sort(Out, [](const Record *A, const Record *B) {
-      return A->getID() < B->getID();
-    });
-    return Out;
+    return getDefsInOrder(Records, ClassName);
   }
 
   // --- Records -------------------------------------------------------------

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Emitters.h"
+#include "ckpt/TableGen/RecordUtils.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -261,50 +262,16 @@ private:
 
   // --- Locations -----------------------------------------------------------
   static SmallVector<SMLoc, 2> locsOf(const Record &R) {
-    return SmallVector<SMLoc, 2>(R.getLoc().begin(), R.getLoc().end());
+    return getRecordLocs(R);
   }
-
-  /// \p R's locations with the first replaced by \p L.
   static SmallVector<SMLoc, 2> at(SMLoc L, const Record &R) {
-    SmallVector<SMLoc, 2> Locs = locsOf(R);
-    if (Locs.empty())
-      Locs.push_back(L);
-    else
-      Locs.front() = L;
-    return Locs;
+    return getRecordLocsAt(L, R);
   }
-
-  /// The location of the name of field \p Field if the def's own body sets
-  /// it, else invalid.
   static SMLoc ownFieldLoc(const Record &R, StringRef Field) {
-    const RecordVal *RV = R.getValue(Field);
-    if (!RV || !RV->getLoc().isValid() || R.getLoc().empty())
-      return SMLoc();
-    unsigned RecBuf = SrcMgr.FindBufferContainingLoc(R.getLoc().front());
-    if (!RecBuf || RecBuf != SrcMgr.FindBufferContainingLoc(RV->getLoc()) ||
-        RV->getLoc().getPointer() < R.getLoc().front().getPointer())
-      return SMLoc();
-    return RV->getLoc();
+    return getOwnFieldLoc(SrcMgr, R, Field);
   }
-
-  /// Skips whitespace and comments.
   static const char *skipSpace(const char *P, const char *End) {
-    while (P < End) {
-      if (isSpace(*P)) {
-        ++P;
-      } else if (End - P >= 2 && P[0] == '/' && P[1] == '/') {
-        while (P < End && *P != '\n')
-          ++P;
-      } else if (End - P >= 2 && P[0] == '/' && P[1] == '*') {
-        P += 2;
-        while (End - P >= 2 && !(P[0] == '*' && P[1] == '/'))
-          ++P;
-        P = End - P >= 2 ? P + 2 : End;
-      } else {
-        break;
-      }
-    }
-    return P;
+    return skipTableGenSpace(P, End);
   }
 
   /// Scans the text from \p P up to the first \p Stop character outside
@@ -490,17 +457,7 @@ private:
 
   // --- Reading and checking ------------------------------------------------
   std::vector<const Record *> derivedDefs(StringRef ClassName) {
-    std::vector<const Record *> Out;
-    const Record *Class = Records.getClass(ClassName);
-    if (!Class)
-      return Out;
-    for (const auto &KV : Records.getDefs())
-      if (KV.second->isSubClassOf(Class))
-        Out.push_back(KV.second.get());
-    llvm::sort(Out, [](const Record *A, const Record *B) {
-      return A->getID() < B->getID();
-    });
-    return Out;
+    return getDefsInOrder(Records, ClassName);
   }
 
   std::unique_ptr<ReleaseDef> read(const Record &R);
