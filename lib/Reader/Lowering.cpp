@@ -214,7 +214,8 @@ Value *Lowerer::lowerParameter(ObjectValue *O) {
   }
   if (!hasNoMutations(O))
     return O;
-  if (O->isCallTo("torch._utils", "_rebuild_parameter") && A.size() == 3) {
+  if (O->isCallTo("torch._utils", "_rebuild_parameter") && A.size() == 3 &&
+      isa<TensorValue>(map(A[0]))) {
     auto *RG = dyn_cast<BoolValue>(map(A[1]));
     if (!RG)
       return O;
@@ -224,7 +225,7 @@ Value *Lowerer::lowerParameter(ObjectValue *O) {
     return P;
   }
   if (O->isCallTo("torch._utils", "_rebuild_parameter_with_state") &&
-      A.size() == 4) {
+      A.size() == 4 && isa<TensorValue>(map(A[0]))) {
     auto *RG = dyn_cast<BoolValue>(map(A[1]));
     if (!RG)
       return O;
