@@ -248,6 +248,45 @@ def DropSchedulerLambdas : Pass<"drop-scheduler-lambdas"> {
   let constructor = "ckpt::createDropSchedulerLambdasPass";
 }
 
+def StripModuleAttributes : Pass<"strip-module-attributes"> {
+  let summary = "Drops the nn.Module attributes an older release never had";
+  let description = [{
+    Every `torch.nn.Module` pickled whole carries the bookkeeping attributes
+    its release's `Module.__init__` sets: `_non_persistent_buffers_set`
+    (1.6), `_is_full_backward_hook` (1.8), `_load_state_dict_post_hooks`,
+    `_state_dict_pre_hooks`, `_forward_hooks_with_kwargs`,
+    `_forward_pre_hooks_with_kwargs`, `_backward_pre_hooks` (2.x),
+    `_forward_hooks_always_called`, ... An older release's Module never reads
+    them. This pass drops, from every pickled module (an object whose state
+    has `_parameters` and `_modules`, user classes included), those that
+    `release` did not have yet; the attributes of the module classes
+    themselves (`padding_mode`, `inplace`, ...) are left alone. Where the
+    first release of an attribute is uncertain the earliest plausible one is
+    assumed, so that an attribute `release` reads is never dropped.
+  }];
+  let options = [
+    Option<"release", "string", "0.4.0", "The release the modules are for">
+  ];
+  let statistics = [
+    Statistic<"modules-changed", "Pickled modules that lost attributes">,
+    Statistic<"attributes-dropped", "Attributes dropped">
+  ];
+  let constructor = "ckpt::createStripModuleAttributesPass";
+}
+
+def ZeroDimTo1D : Pass<"zero-dim-to-1d"> {
+  let summary = "Reshapes 0-dim tensors to size [1] (for PyTorch <= 0.3)";
+  let description = [{
+    PyTorch 0.3 and older have no 0-dim tensors: a scalar is a tensor of one
+    element. Every 0-dim tensor becomes size [1], stride [1], on the same
+    storage element; its value is unchanged.
+  }];
+  let statistics = [
+    Statistic<"tensors-reshaped", "0-dim tensors made size [1]">
+  ];
+  let constructor = "ckpt::createZeroDimTo1DPass";
+}
+
 //===----------------------------------------------------------------------===//
 // Migration pipelines (each names the release it targets: the writer encodes
 // for it and the target verifier must accept the result before anything is
@@ -262,9 +301,11 @@ def Downgrade040 : Pipeline<"downgrade-0.4.0"> {
     its `_metadata` version brought back to 1; optimizer `step` back to a
     number and the param_group keys of 1.12+ removed; bfloat16 widened to
     float32 and bool to uint8, exactly; LambdaLR `lr_lambdas` of None
-    dropped. Complex and quantized tensors are refused by the verifier.
+    dropped; the Module attributes of later releases dropped from whole
+    pickled models. Complex and quantized tensors, and module classes 0.4.0
+    does not have, are refused by the verifier.
   }];
-  let passes = "drop-num-batches-tracked,optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas";
+  let passes = "drop-num-batches-tracked,optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas,strip-module-attributes{release=0.4.0}";
   let target = "0.4.0";
 }
 
@@ -290,9 +331,11 @@ def Downgrade03 : Pipeline<"downgrade-0.3"> {
   let description = [{
     `_rebuild_tensor` tensors (no requires_grad, no hooks), 0.3-style
     Parameters, no `num_batches_tracked`, numeric optimizer steps, exact
-    dtype widening. 0-dim tensors, which 0.3 cannot hold, are refused.
+    dtype widening, 0-dim tensors (which 0.3 cannot hold) reshaped to [1],
+    the Module attributes of later releases dropped from whole pickled
+    models.
   }];
-  let passes = "drop-num-batches-tracked,drop-metadata,optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas";
+  let passes = "drop-num-batches-tracked,drop-metadata,optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas,zero-dim-to-1d,strip-module-attributes{release=0.3}";
   let target = "0.3";
 }
 

@@ -29,6 +29,8 @@
 #include "llvm/Support/Endian.h"
 #include <numeric>
 
+#include <unistd.h>
+
 using namespace llvm;
 
 namespace ckpt {
@@ -205,6 +207,13 @@ Expected<CentralDirectory> readEndRecords(StringRef Data, uint64_t EndOff) {
                        "multi-disk (split) zip archives are not supported "
                        "({0} disks)",
                        NumDisks);
+  // A locator pointing at or past itself lies: name the field that does.
+  if (Zip64Off >= LocOff)
+    return decodeError(LocOff + 8,
+                       "zip64 end of central directory locator points to "
+                       "offset {0}, expected an offset before the locator at "
+                       "offset {1}",
+                       Zip64Off, LocOff);
   if (Error E = checkFits(Zip64Off, Zip64EndOfCDSize, LocOff,
                           "zip64 end of central directory record",
                           "the zip64 locator at offset " + Twine(LocOff)))
@@ -369,19 +378,47 @@ Expected<CentralEntry> readCentralEntry(StringRef Data, uint64_t &Off,
 /// and returns the member with its data range; the data must end at or before
 /// \p CDOffset.
 Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
-                                        uint64_t CDOffset) {
+                                        uint64_t CDOffset, int FD) {
   uint64_t H = E.HeaderOffset;
   std::string Limit =
       ("the central directory at offset " + Twine(CDOffset)).str();
+  if (H >= CDOffset)
+    return decodeError(E.EntryOffset,
+                       "central directory entry '{0}' places its local header "
+                       "at offset {1}, expected an offset before the central "
+                       "directory at offset {2}",
+                       E.Name, H, CDOffset);
   if (Error Err = checkFits(H, LocalHeaderSize, CDOffset,
                             "local header of entry '" + E.Name + "'", Limit))
     return Err;
-  if (!hasSignature(Data, H, LocalHeaderSig))
+  // The header's bytes, from offset H. With the file open they are read
+  // with pread: faulting a mapped header in maps the whole page-cache folio
+  // around it (megabytes of tensor data), and peak memory would grow with
+  // the number of records.
+  std::string Copy;
+  auto Fetch = [&](uint64_t Len) -> Expected<StringRef> {
+    if (FD < 0)
+      return Data.substr(H, Len);
+    Copy.resize(Len);
+    for (uint64_t Done = 0; Done < Len;) {
+      ssize_t N = ::pread(FD, Copy.data() + Done, Len - Done, H + Done);
+      if (N <= 0)
+        return decodeError(H + Done, "cannot read the local header of entry "
+                                     "'{0}' from the file",
+                           E.Name);
+      Done += N;
+    }
+    return StringRef(Copy);
+  };
+  Expected<StringRef> L = Fetch(LocalHeaderSize);
+  if (!L)
+    return L.takeError();
+  if (!hasSignature(*L, 0, LocalHeaderSig))
     return decodeError(H,
                        "expected local header signature 50 4b 03 04 for "
                        "entry '{0}', found {1}",
-                       E.Name, sigBytes(Data, H));
-  RecordReader R(Data, H);
+                       E.Name, sigBytes(*L, 0));
+  RecordReader R(*L, 0);
   R.skip(6); // Signature, version needed.
   uint16_t Flags = R.u16();
   uint16_t Method = R.u16();
@@ -403,7 +440,10 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
           "name and extra field of local header of entry '" + E.Name + "'",
           Limit))
     return Err;
-  StringRef LocalName = Data.substr(H + LocalHeaderSize, NameLen);
+  L = Fetch(LocalHeaderSize + NameLen);
+  if (!L)
+    return L.takeError();
+  StringRef LocalName = L->substr(LocalHeaderSize, NameLen);
   if (LocalName != E.Name)
     return decodeError(H + LocalHeaderSize,
                        "local header name '{0}' differs from central "
@@ -444,7 +484,7 @@ bool hasTorchScriptRecords(ArrayRef<CentralEntry> Entries, StringRef Root) {
 
 } // namespace
 
-Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf) {
+Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
   StringRef Data = Buf.getBuffer();
   Expected<uint64_t> EndOff = findEndOfCD(Data);
   if (!EndOff)
@@ -528,7 +568,7 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf) {
                          "stored entry '{0}' has compressed size {1} but "
                          "size {2}",
                          E.Name, E.CompressedSize, E.Size);
-    Expected<ArchiveMember> M = readLocalHeader(Data, E, CD.Offset);
+    Expected<ArchiveMember> M = readLocalHeader(Data, E, CD.Offset, FD);
     if (!M)
       return M.takeError();
     A.ByRecordName[Record] = A.Members.size();

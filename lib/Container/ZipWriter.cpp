@@ -42,10 +42,28 @@ struct Fields {
 } // namespace
 
 void ZipWriter::addRecord(StringRef Name, StringRef Data) {
+  beginRecord(Name, Data.size(), crc32(arrayRefFromStringRef(Data)));
+  write(Data);
+}
+
+Error ZipWriter::addRecord(StringRef Name, uint64_t Size, uint32_t CRC,
+                           function_ref<Error(raw_ostream &)> WriteData) {
+  beginRecord(Name, Size, CRC);
+  uint64_t Before = OS.tell();
+  if (Error E = WriteData(OS))
+    return E;
+  if (OS.tell() - Before != Size)
+    return createStringError(std::errc::io_error,
+                             "record '%s' was to hold %llu bytes, got %llu",
+                             Name.str().c_str(), (unsigned long long)Size,
+                             (unsigned long long)(OS.tell() - Before));
+  Offset += Size;
+  return Error::success();
+}
+
+void ZipWriter::beginRecord(StringRef Name, uint64_t Size, uint32_t CRC) {
   std::string Full = Root + "/" + Name.str();
   uint64_t HeaderOffset = Offset;
-  uint64_t Size = Data.size();
-  uint32_t CRC = crc32(arrayRefFromStringRef(Data));
   bool Zip64 = Size >= Max32 || HeaderOffset >= Max32;
 
   // Local zip64 extra: sizes only (the offset lives in the central one).
@@ -78,7 +96,6 @@ void ZipWriter::addRecord(StringRef Name, StringRef Data) {
   write(H.S);
   write(Full);
   write(Extra.S);
-  write(Data);
   Entries.push_back({std::move(Full), HeaderOffset, Size, CRC});
 }
 

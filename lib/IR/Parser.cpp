@@ -228,8 +228,11 @@ Token Lexer::lexNumber(const char *Start) {
     if (Cur == End || !isDigit(*Cur))
       return error(Start, "expected a number, 'inf' or 'nan' after '-'");
   }
-  if (*Start == '0' && Cur != End && (*Cur == 'x' || *Cur == 'X')) {
-    ++Cur;
+  // The first digit: Cur is past it, or on it after a '-'.
+  const char *First = *Start == '-' ? Cur : Start;
+  if (*First == '0' && First + 1 != End &&
+      (First[1] == 'x' || First[1] == 'X')) {
+    Cur = First + 2;
     const char *Digits = Cur;
     while (Cur != End && isHexDigit(*Cur))
       ++Cur;
@@ -426,6 +429,7 @@ private:
   bool parseName(std::string &Out, const Twine &What);
   bool parseStorageRef(StorageValue *&Out);
   Value *makeInteger(StringRef Text);
+  Value *makeHexInteger(StringRef Text);
 
   //===--- Values ---------------------------------------------------------===//
 
@@ -832,12 +836,38 @@ Value *Parser::makeInteger(StringRef Text) {
   if (!Text.getAsInteger(10, V))
     return C.create<IntValue>(V);
   bool Neg = Text.consume_front("-");
+  // Decimal conversion is quadratic; Python refuses more digits too
+  // (sys.int_info.default_max_str_digits). The printer uses hex beyond.
   APInt Mag;
-  if (Text.getAsInteger(10, Mag))
+  if (Text.size() > 4300 || Text.getAsInteger(10, Mag))
     return nullptr;
   APInt S = Mag.zextOrTrunc(Mag.getActiveBits() + 1);
   if (Neg)
     S.negate();
+  unsigned Bytes = (S.getSignificantBits() + 7) / 8;
+  return C.create<BigIntValue>(S.sextOrTrunc(Bytes * 8));
+}
+
+/// Makes an int node from `-?0x` hex text, in linear time (APInt's own
+/// radix-16 parsing shifts the whole number once per digit).
+Value *Parser::makeHexInteger(StringRef Text) {
+  bool Neg = Text.consume_front("-");
+  Text = Text.drop_front(2).ltrim('0');
+  if (Text.size() <= 15) {
+    uint64_t U = 0;
+    Text.getAsInteger(16, U);
+    return C.create<IntValue>(Neg ? -int64_t(U) : int64_t(U));
+  }
+  SmallVector<uint64_t, 8> Words((Text.size() + 15) / 16, 0);
+  for (size_t I = 0; I != Text.size(); ++I) {
+    size_t Nibble = Text.size() - 1 - I;
+    Words[Nibble / 16] |= uint64_t(hexDigitValue(Text[I])) << (4 * (Nibble % 16));
+  }
+  APInt S(Words.size() * 64 + 1, Words);
+  if (Neg)
+    S.negate();
+  if (S.getSignificantBits() <= 64)
+    return C.create<IntValue>(S.getSExtValue());
   unsigned Bytes = (S.getSignificantBits() + 7) / 8;
   return C.create<BigIntValue>(S.sextOrTrunc(Bytes * 8));
 }
@@ -901,7 +931,11 @@ bool Parser::parseAtom(Value *&Out, std::optional<uint64_t> Label) {
   case TokenKind::Integer:
     Out = makeInteger(Tok.Spelling);
     if (!Out)
-      return expected("an integer");
+      return expected("an integer of at most 4300 decimal digits (wider "
+                      "ints are written in hex)");
+    break;
+  case TokenKind::HexInteger:
+    Out = makeHexInteger(Tok.Spelling);
     break;
   case TokenKind::Float: {
     double D;

@@ -68,6 +68,29 @@ void printName(raw_ostream &OS, StringRef S) {
     printQuoted(OS, S, /*AllowUTF8=*/true);
 }
 
+/// Prints an int of any size: in decimal up to 4096 bits, in hex beyond
+/// (`-0x1f...`), which takes linear time where decimal would take minutes for
+/// the million-digit ints a hostile pickle can hold.
+std::string bigIntText(const APInt &V) {
+  constexpr unsigned MaxDecimalBits = 4096;
+  if (V.getBitWidth() <= MaxDecimalBits)
+    return toString(V, 10, /*Signed=*/true);
+  APInt Mag = V.isNegative() ? -V : V;
+  std::string S = V.isNegative() ? "-0x" : "0x";
+  bool Leading = true;
+  for (unsigned W = Mag.getNumWords(); W-- > 0;)
+    for (int Shift = 60; Shift >= 0; Shift -= 4) {
+      unsigned Digit = (Mag.getRawData()[W] >> Shift) & 15;
+      if (Leading && Digit == 0)
+        continue;
+      Leading = false;
+      S += hexdigit(Digit, /*LowerCase=*/true);
+    }
+  if (Leading)
+    S += '0';
+  return S;
+}
+
 void printFloat(raw_ostream &OS, double D) {
   if (std::isnan(D)) {
     OS << (std::signbit(D) ? "-nan" : "nan");
@@ -315,7 +338,7 @@ void IRPrinter::printBody(const Value *V, unsigned Indent) {
     OS << cast<IntValue>(V)->getValue();
     return;
   case Value::Kind::BigInt:
-    OS << toString(cast<BigIntValue>(V)->getValue(), 10, /*Signed=*/true);
+    OS << bigIntText(cast<BigIntValue>(V)->getValue());
     return;
   case Value::Kind::Float:
     printFloat(OS, cast<FloatValue>(V)->getValue());
@@ -584,7 +607,7 @@ std::string TensorLister::keyRepr(const Value *K) {
   if (auto *I = dyn_cast<IntValue>(K))
     return std::to_string(I->getValue());
   if (auto *I = dyn_cast<BigIntValue>(K))
-    return toString(I->getValue(), 10, true);
+    return bigIntText(I->getValue());
   if (isa<NoneValue>(K))
     return "None";
   return "?";

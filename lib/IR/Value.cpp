@@ -3,7 +3,10 @@
 #include "ckpt/IR/Value.h"
 #include "ckpt/IR/Checkpoint.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/bit.h"
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -48,19 +51,85 @@ static bool keysEqual(const Value *A, const Value *B) {
   }
 }
 
+/// A hash consistent with keysEqual: equal keys hash equally.
+static uint64_t hashKey(const Value *K) {
+  switch (K->getKind()) {
+  case Value::Kind::Int:
+    return hash_combine(K->getKind(), cast<IntValue>(K)->getValue());
+  case Value::Kind::BigInt:
+    return hash_combine(K->getKind(), hash_value(cast<BigIntValue>(K)->getValue()));
+  case Value::Kind::Float: {
+    double D = cast<FloatValue>(K)->getValue();
+    return hash_combine(K->getKind(),
+                        bit_cast<uint64_t>(D == 0 ? 0.0 : D)); // 0.0 == -0.0
+  }
+  case Value::Kind::Str:
+  case Value::Kind::Bytes:
+  case Value::Kind::Py2Str:
+    return hash_combine(K->getKind(), cast<StringLikeValue>(K)->getValue());
+  case Value::Kind::Bool:
+    return hash_combine(K->getKind(), cast<BoolValue>(K)->getValue());
+  case Value::Kind::None:
+    return hash_combine(K->getKind());
+  default:
+    return hash_value(K);
+  }
+}
+
+/// Mappings smaller than this are searched linearly.
+static constexpr size_t MinIndexedSize = 16;
+
+MappingValue::KeyIndex *MappingValue::getIndex() const {
+  if (Items.size() < MinIndexedSize)
+    return nullptr;
+  if (!Index) {
+    Index = std::make_unique<KeyIndex>();
+    IndexedItems = 0;
+  }
+  for (; IndexedItems < Items.size(); ++IndexedItems)
+    Index->emplace(hashKey(Items[IndexedItems].first), IndexedItems);
+  return Index.get();
+}
+
+DictItem *MappingValue::find(const Value *Key) {
+  KeyIndex *I = getIndex();
+  if (!I) {
+    for (DictItem &It : Items)
+      if (keysEqual(It.first, Key))
+        return &It;
+    return nullptr;
+  }
+  auto [B, E] = I->equal_range(hashKey(Key));
+  DictItem *Found = nullptr;
+  for (auto It = B; It != E; ++It)
+    if (keysEqual(Items[It->second].first, Key) &&
+        (!Found || It->second < unsigned(Found - Items.begin())))
+      Found = &Items[It->second];
+  return Found;
+}
+
 Value *MappingValue::lookup(StringRef Key) const {
-  for (const DictItem &It : Items)
-    if (auto S = getStringValue(It.first); S && *S == Key)
-      return It.second;
-  return nullptr;
+  if (Items.size() < MinIndexedSize) {
+    for (const DictItem &It : Items)
+      if (auto S = getStringValue(It.first); S && *S == Key)
+        return It.second;
+    return nullptr;
+  }
+  // A str key or a Python 2 str key, whichever comes first.
+  StrValue S(Key.str());
+  Py2StrValue P(Key.str());
+  auto *Self = const_cast<MappingValue *>(this);
+  DictItem *A = Self->find(&S), *B = Self->find(&P);
+  if (A && B)
+    return (A < B ? A : B)->second;
+  return A ? A->second : B ? B->second : nullptr;
 }
 
 void MappingValue::set(Value *Key, Value *V) {
-  for (DictItem &It : Items)
-    if (keysEqual(It.first, Key)) {
-      It.second = V;
-      return;
-    }
+  if (DictItem *It = find(Key)) {
+    It->second = V;
+    return;
+  }
   Items.push_back({Key, V});
 }
 
@@ -107,7 +176,24 @@ Checkpoint::Checkpoint()
     : None(create<NoneValue>()), True(create<BoolValue>(true)),
       False(create<BoolValue>(false)) {}
 
-Checkpoint::~Checkpoint() = default;
+Checkpoint::~Checkpoint() {
+  for (const SourceFile &F : SourceFiles)
+    ::close(F.FD);
+}
+
+void Checkpoint::addSourceFile(MemoryBufferRef Buf, int FD) {
+  SourceFiles.push_back({Buf.getBuffer(), FD});
+}
+
+std::optional<FileRange> Checkpoint::getFileRange(StringRef Bytes) const {
+  for (const SourceFile &F : SourceFiles) {
+    const char *B = F.Bytes.begin();
+    if (Bytes.begin() >= B && Bytes.end() <= F.Bytes.end() &&
+        !Bytes.empty())
+      return FileRange{F.FD, uint64_t(Bytes.begin() - B), Bytes.size()};
+  }
+  return std::nullopt;
+}
 
 StringRef Checkpoint::saveBytes(std::string Bytes) {
   SavedBytes.push_back(std::move(Bytes));

@@ -13,7 +13,7 @@ namespace {
 
 class Verifier {
 public:
-  explicit Verifier(const Checkpoint &C) : C(C) {}
+  Verifier(const Checkpoint &C, StringRef Heading) : C(C), Heading(Heading) {}
 
   Error run() {
     for (const StorageValue *S : C.getStorages())
@@ -24,7 +24,7 @@ public:
     }
     if (Problems.empty())
       return Error::success();
-    std::string Msg = "the IR is invalid:";
+    std::string Msg = (Heading + ":").str();
     for (const std::string &P : Problems)
       Msg += "\n  " + P;
     if (Dropped)
@@ -97,16 +97,29 @@ private:
                         Path, I));
         return;
       }
+      uint64_t Step = 0;
       if (Sz == 0)
         Empty = true;
-      else
-        Extent += uint64_t(Sz - 1) * uint64_t(St);
+      else if (__builtin_mul_overflow(uint64_t(Sz - 1), uint64_t(St), &Step) ||
+               __builtin_add_overflow(Extent, Step, &Extent)) {
+        // Hostile sizes/strides must not wrap around into the storage.
+        problem(formatv("{0}: sizes and strides overflow 64 bits in "
+                        "dimension {1} (size {2}, stride {3})",
+                        Path, I, Sz, St));
+        return;
+      }
     }
-    if (!Empty && uint64_t(std::max<int64_t>(T->getOffset(), 0)) + Extent >=
-                      Capacity)
+    uint64_t Last;
+    if (!Empty &&
+        (__builtin_add_overflow(uint64_t(std::max<int64_t>(T->getOffset(), 0)),
+                                Extent, &Last) ||
+         Last >= Capacity))
       problem(formatv("{0}: view reaches element {1} of a storage of {2} "
                       "elements",
-                      Path, T->getOffset() + Extent, Capacity));
+                      Path,
+                      Last < Extent ? std::string("beyond 2^64")
+                                    : std::to_string(Last),
+                      Capacity));
   }
 
   void walk(const Value *V, std::string &Path, unsigned Depth) {
@@ -147,6 +160,7 @@ private:
   }
 
   const Checkpoint &C;
+  StringRef Heading;
   DenseSet<const Value *> Visited;
   std::vector<std::string> Problems;
   unsigned Dropped = 0;
@@ -154,6 +168,8 @@ private:
 
 } // namespace
 
-Error verifyCheckpoint(const Checkpoint &C) { return Verifier(C).run(); }
+Error verifyCheckpoint(const Checkpoint &C, StringRef Heading) {
+  return Verifier(C, Heading).run();
+}
 
 } // namespace ckpt

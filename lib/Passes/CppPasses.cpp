@@ -13,12 +13,16 @@
 #include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/Endian.h"
 #include <cstring>
+#include <optional>
+#include <tuple>
 
 #define GEN_PASS_DECL_WIDENDTYPE
 #define GEN_PASS_DECL_DROPSCHEDULERLAMBDAS
 #define GEN_PASS_DECL_WEIGHTSONLYCOMPAT
 #define GEN_PASS_DECL_STATEDICTSTODICTS
 #define GEN_PASS_DECL_PARAMETERSTOTENSORS
+#define GEN_PASS_DECL_STRIPMODULEATTRIBUTES
+#define GEN_PASS_DECL_ZERODIMTO1D
 #include "ckpt/Passes/PassDecls.inc"
 
 using namespace llvm;
@@ -436,7 +440,123 @@ public:
   }
 };
 
+/// A release version as (major, minor, patch); "0.4" is (0, 4, 0).
+using ReleaseKey = std::tuple<unsigned, unsigned, unsigned>;
+
+std::optional<ReleaseKey> parseReleaseKey(StringRef S) {
+  SmallVector<StringRef, 3> Parts;
+  S.split(Parts, '.');
+  if (Parts.size() != 2 && Parts.size() != 3)
+    return std::nullopt;
+  unsigned N[3] = {0, 0, 0};
+  for (size_t I = 0; I < Parts.size(); ++I)
+    if (Parts[I].empty() || Parts[I].getAsInteger(10, N[I]))
+      return std::nullopt;
+  return ReleaseKey(N[0], N[1], N[2]);
+}
+
+/// An attribute torch.nn.Module.__init__ sets on every module, and the first
+/// release that sets it. Where the first release is uncertain, the earliest
+/// plausible one is given: keeping an attribute a release ignores is
+/// harmless, dropping one its Module reads is not.
+struct ModuleAttribute {
+  StringLiteral Name;
+  StringLiteral Since;
+};
+
+/// 0.4.0's Module sets training, _backend, _parameters, _buffers,
+/// _backward_hooks, _forward_hooks, _forward_pre_hooks and _modules [M];
+/// these came later.
+constexpr ModuleAttribute LaterModuleAttributes[] = {
+    // With the versioned _load_from_state_dict of 0.4.1, or later [L].
+    {"_state_dict_hooks", "0.4.1"},
+    {"_load_state_dict_pre_hooks", "0.4.1"},
+    // Non-persistent buffers (register_buffer(persistent=False)) [M].
+    {"_non_persistent_buffers_set", "1.6"},
+    // register_full_backward_hook [M].
+    {"_is_full_backward_hook", "1.8"},
+    // PR pytorch#75422 (April 2022) [M].
+    {"_load_state_dict_post_hooks", "1.12"},
+    // PR pytorch#88541 (November 2022, after 1.13).
+    {"_state_dict_pre_hooks", "2.0"},
+    // Hooks with kwargs and backward pre-hooks [M].
+    {"_forward_hooks_with_kwargs", "2.0"},
+    {"_forward_pre_hooks_with_kwargs", "2.0"},
+    {"_backward_pre_hooks", "2.0"},
+    // register_forward_hook(always_call=True) [M].
+    {"_forward_hooks_always_called", "2.1"},
+};
+
+class StripModuleAttributesPass : public Pass {
+public:
+  explicit StripModuleAttributesPass(ReleaseKey Release) : Release(Release) {}
+
+  StringRef getArgument() const override { return "strip-module-attributes"; }
+
+  Error run(Checkpoint &C, PassStatistics &Stats) override {
+    for (Value *V : reachableNodes(C)) {
+      auto *O = dyn_cast<ObjectValue>(V);
+      auto *A = O ? dyn_cast_or_null<MappingValue>(O->getState()) : nullptr;
+      // A pickled nn.Module: its __dict__ has _parameters and _modules.
+      if (!A || !A->lookup("_parameters") || !A->lookup("_modules"))
+        continue;
+      size_t Before = A->size();
+      llvm::erase_if(A->getItems(), [&](const DictItem &It) {
+        auto K = getStringValue(It.first);
+        if (!K)
+          return false;
+        for (const ModuleAttribute &MA : LaterModuleAttributes)
+          if (*K == MA.Name)
+            return *parseReleaseKey(MA.Since) > Release;
+        return false;
+      });
+      if (A->size() != Before) {
+        Stats.add("modules-changed");
+        Stats.add("attributes-dropped", Before - A->size());
+      }
+    }
+    return Error::success();
+  }
+
+private:
+  ReleaseKey Release;
+};
+
+class ZeroDimTo1DPass : public Pass {
+public:
+  StringRef getArgument() const override { return "zero-dim-to-1d"; }
+
+  Error run(Checkpoint &C, PassStatistics &Stats) override {
+    for (Value *V : reachableNodes(C)) {
+      auto *T = dyn_cast<TensorValue>(V);
+      if (!T || T->getRank() != 0)
+        continue;
+      int64_t One[] = {1};
+      T->setShape(One, One);
+      Stats.add("tensors-reshaped");
+    }
+    return Error::success();
+  }
+};
+
 } // namespace
+
+Expected<std::unique_ptr<Pass>>
+createStripModuleAttributesPass(const OptionValues &V) {
+  auto Opts = StripModuleAttributesOptions::fromValues(V);
+  if (!Opts)
+    return Opts.takeError();
+  std::optional<ReleaseKey> R = parseReleaseKey(Opts->release);
+  if (!R)
+    return makeError("strip-module-attributes: invalid release '{0}' "
+                     "(expected N.N or N.N.N)",
+                     Opts->release);
+  return std::make_unique<StripModuleAttributesPass>(*R);
+}
+
+Expected<std::unique_ptr<Pass>> createZeroDimTo1DPass(const OptionValues &) {
+  return std::make_unique<ZeroDimTo1DPass>();
+}
 
 Expected<std::unique_ptr<Pass>>
 createStateDictsToDictsPass(const OptionValues &) {

@@ -33,6 +33,7 @@ public:
   uint64_t tell() const { return Pos; }
   uint64_t absolute(uint64_t P) const { return Base + P; }
   bool atEnd() const { return Pos >= Bytes.size(); }
+  uint64_t remaining() const { return Bytes.size() - Pos; }
 
   Expected<StringRef> take(uint64_t N, StringRef What) {
     if (N > Bytes.size() - Pos)
@@ -180,10 +181,18 @@ Expected<Value *> makeIntFromDecimal(Checkpoint &C, StringRef Text,
   bool Neg = Text.consume_front("-");
   if (!Neg)
     Text.consume_front("+");
+  // Python refuses more digits (sys.int_info.default_max_str_digits), and
+  // decimal conversion is quadratic.
+  if (Text.size() > 4300)
+    return decodeError(Offset,
+                       "integer of {0} decimal digits exceeds the limit of "
+                       "4300 digits",
+                       Text.size());
   APInt Mag;
   if (Text.empty() || Text.getAsInteger(10, Mag))
     return decodeError(Offset, "'{0}' is not a decimal integer", Text);
-  APInt S = Mag.zext(Mag.getActiveBits() + 1);
+  // getAsInteger may give Mag more bits than needed: zext cannot shrink.
+  APInt S = Mag.zextOrTrunc(Mag.getActiveBits() + 1);
   if (Neg)
     S.negate();
   unsigned Bytes = (S.getSignificantBits() + 7) / 8;
@@ -266,11 +275,48 @@ const char *kindName(const Value *V) {
 }
 
 /// The machine: a stack, a mark stack and a memo.
+/// The pickle memo. Pickles number their entries 0, 1, 2, ... (torch's
+/// millions of them too): those live in a vector, any other key in a map,
+/// so a hostile key costs nothing and the common case no hashing.
+class MemoTable {
+public:
+  void put(uint64_t Key, Value *V) {
+    if (Key < Dense.size()) {
+      if (!Dense[Key] && !Sparse.erase(Key))
+        ++Count;
+      Dense[Key] = V;
+    } else if (Key == Dense.size()) {
+      if (!Sparse.erase(Key))
+        ++Count;
+      Dense.push_back(V);
+    } else {
+      auto [It, New] = Sparse.try_emplace(Key, V);
+      if (New)
+        ++Count;
+      else
+        It->second = V;
+    }
+  }
+  /// The value put under \p Key, or null.
+  Value *get(uint64_t Key) const {
+    if (Key < Dense.size() && Dense[Key])
+      return Dense[Key];
+    return Sparse.lookup(Key);
+  }
+  /// The number of keys put (what MEMOIZE uses as the next key).
+  uint64_t size() const { return Count; }
+
+private:
+  std::vector<Value *> Dense;
+  DenseMap<uint64_t, Value *> Sparse;
+  uint64_t Count = 0;
+};
+
 class Machine {
 public:
   Machine(Checkpoint &C, StringRef Bytes, uint64_t Base, PersistentLoadFn PL,
-          const UnpicklerLimits &Limits)
-      : C(C), In(Bytes, Base), PL(PL), Limits(Limits) {}
+          const UnpicklerLimits &Limits, UnpickleObserver *Obs = nullptr)
+      : C(C), In(Bytes, Base), PL(PL), Limits(Limits), Obs(Obs) {}
 
   Expected<UnpickleResult> run();
 
@@ -336,15 +382,15 @@ private:
     auto V = top();
     if (!V)
       return V.takeError();
-    Memo[Key] = *V;
+    Memo.put(Key, *V);
     return Error::success();
   }
   Error memoGet(uint64_t Key) {
-    auto It = Memo.find(Key);
-    if (It == Memo.end())
+    Value *V = Memo.get(Key);
+    if (!V)
       return decodeError(CurOffset, "{0} of memo key {1}, which was never put",
                          CurName, Key);
-    return push(It->second);
+    return push(V);
   }
 
   Error appendTo(Value *Target, ArrayRef<Value *> Items);
@@ -354,9 +400,10 @@ private:
   Cursor In;
   PersistentLoadFn PL;
   const UnpicklerLimits &Limits;
+  UnpickleObserver *Obs;
   std::vector<Value *> Stack;
   std::vector<size_t> Marks;
-  DenseMap<uint64_t, Value *> Memo;
+  MemoTable Memo;
   DenseMap<Value *, unsigned> Depth;
   unsigned Protocol = 0;
   uint64_t CurOffset = 0;
@@ -382,6 +429,8 @@ Expected<UnpickleResult> Machine::run() {
       return decodeError(CurOffset, "invalid pickle opcode 0x{0}",
                          utohexstr(Byte, /*LowerCase=*/true, 2));
     CurName = Info->Name;
+    if (Obs)
+      Obs->onOpcode(*Info, CurOffset);
     if (Error E = step(*Info, OpPos, Stopped))
       return E;
   }
@@ -815,6 +864,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
     if (!Name)
       return Name.takeError();
     auto *G = C.create<GlobalValue>(Mod->str(), Name->str());
+    if (Obs)
+      Obs->onGlobal(*G, CurOffset);
     if (Info.Op == Opcode::Global)
       return push(G);
     auto Items = popMark();
@@ -822,6 +873,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
       return Items.takeError();
     auto *Args = C.create<TupleValue>(*Items);
     auto *O = C.create<ObjectValue>(ObjectValue::Form::Inst, G, Args);
+    if (Obs)
+      Obs->onCall(*O, CurOffset);
     if (Error E = noteChildren(O, *Items))
       return E;
     return push(O);
@@ -839,8 +892,10 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
       return decodeError(CurOffset,
                          "STACK_GLOBAL needs two str values, got {0} and {1}",
                          kindName(*Mod), kindName(*Name));
-    return push(C.create<GlobalValue>(M->getValue().str(),
-                                      N->getValue().str()));
+    auto *G = C.create<GlobalValue>(M->getValue().str(), N->getValue().str());
+    if (Obs)
+      Obs->onGlobal(*G, CurOffset);
+    return push(G);
   }
   case Opcode::Reduce:
   case Opcode::NewObj: {
@@ -858,6 +913,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
                                         ? ObjectValue::Form::Reduce
                                         : ObjectValue::Form::NewObj,
                                     *Callable, T);
+    if (Obs)
+      Obs->onCall(*O, CurOffset);
     if (Error E = noteChild(O, T))
       return E;
     return push(O);
@@ -877,6 +934,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
       return decodeError(CurOffset, "NEWOBJ_EX arguments must be a tuple");
     auto *O =
         C.create<ObjectValue>(ObjectValue::Form::NewObjEx, *Cls, T, *Kw);
+    if (Obs)
+      Obs->onCall(*O, CurOffset);
     Value *Ch[] = {T, *Kw};
     if (Error E = noteChildren(O, Ch))
       return E;
@@ -892,6 +951,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
         C.create<TupleValue>(ArrayRef<Value *>(*Items).drop_front());
     auto *O = C.create<ObjectValue>(ObjectValue::Form::Obj, Items->front(),
                                     Args);
+    if (Obs)
+      Obs->onCall(*O, CurOffset);
     if (Error E = noteChildren(O, *Items))
       return E;
     return push(O);
@@ -903,6 +964,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
     auto T = top();
     if (!T)
       return T.takeError();
+    if (Obs)
+      Obs->onBuild(**T, **State, CurOffset);
     auto *O = dyn_cast<ObjectValue>(*T);
     if (!O)
       return decodeError(CurOffset,
@@ -924,7 +987,15 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
   }
   case Opcode::Frame: {
     auto V = In.readLE<uint64_t>(CurName);
-    return V ? Error::success() : V.takeError();
+    if (!V)
+      return V.takeError();
+    // Python reads the whole frame first: a frame past the end is truncated.
+    if (*V > In.remaining())
+      return decodeError(CurOffset,
+                         "truncated pickle: FRAME announces {0} bytes, {1} "
+                         "left",
+                         *V, In.remaining());
+    return Error::success();
   }
   case Opcode::Stop: {
     auto V = pop();
@@ -949,6 +1020,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
         return V.takeError();
       Pid = *V;
     }
+    if (Obs)
+      Obs->onPersistentLoad(*Pid, CurOffset);
     if (!PL)
       return push(C.create<PersistentRefValue>(Pid));
     auto R = PL(Pid, CurOffset);
@@ -965,10 +1038,13 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
 Expected<UnpickleResult> ckpt::pickle::unpickle(Checkpoint &C, StringRef Bytes,
                                                 uint64_t BaseOffset,
                                                 PersistentLoadFn PL,
-                                                const UnpicklerLimits &Limits) {
-  Machine M(C, Bytes, BaseOffset, PL, Limits);
+                                                const UnpicklerLimits &Limits,
+                                                UnpickleObserver *Observer) {
+  Machine M(C, Bytes, BaseOffset, PL, Limits, Observer);
   return M.run();
 }
+
+UnpickleObserver::~UnpickleObserver() = default;
 
 //===----------------------------------------------------------------------===//
 // Disassembler
@@ -1065,6 +1141,8 @@ Error ckpt::pickle::disassemble(raw_ostream &OS, StringRef Bytes,
         Value *V = makeIntFromLE(Tmp, *S);
         if (auto *I = dyn_cast<IntValue>(V))
           OS << ' ' << I->getValue();
+        else if (cast<BigIntValue>(V)->getValue().getBitWidth() > 4096)
+          OS << " <int of " << N << " bytes>"; // Decimal would take minutes.
         else
           OS << ' ' << toString(cast<BigIntValue>(V)->getValue(), 10, true);
         return Error::success();

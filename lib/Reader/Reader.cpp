@@ -9,13 +9,17 @@
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Container/Archive.h"
 #include "ckpt/Container/Container.h"
+#include "ckpt/IR/Verifier.h"
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Lowering.h"
 #include "ckpt/Support/Error.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -94,6 +98,102 @@ Expected<StoragePid> parseStoragePid(TupleValue *Pid, uint64_t Offset) {
   return StoragePid{*T, Key->str(), Loc->str(), uint64_t(N->getValue())};
 }
 
+/// Fails unless the objects reachable from \p Root nest at most as deep as
+/// the unpickler's limit. The unpickler counts depth as children are added,
+/// which misses containers filled after they were themselves nested (a list
+/// appended to its parent first and given its own child later): that builds
+/// any depth top-down. The printer, the verifier and the writer recurse, so
+/// the whole graph is measured here, iteratively: the longest path through
+/// the strongly connected components, each weighted by its size (a
+/// recursive walk can go once around a cycle). \p Offset is where the
+/// pickle starts.
+Error checkNesting(Value *Root, uint64_t Offset) {
+  const unsigned Limit = pickle::UnpicklerLimits().MaxDepth;
+  if (!Root || Root->isScalar())
+    return Error::success();
+  struct Node {
+    unsigned Index = 0, Low = 0;
+    bool OnStack = false, Done = false;
+    uint64_t Height = 0; // Of the node's component, once Done.
+  };
+  DenseMap<Value *, Node> Nodes;
+  std::vector<Value *> SCCStack;
+  struct Frame {
+    Value *V;
+    SmallVector<Value *, 8> Children;
+    size_t Next = 0;
+  };
+  std::vector<Frame> Work;
+  unsigned Counter = 0;
+  auto Visit = [&](Value *V) {
+    Node &N = Nodes[V];
+    N.Index = N.Low = ++Counter;
+    N.OnStack = true;
+    SCCStack.push_back(V);
+    Frame F{V, {}, 0};
+    forEachChild(V, [&](Value *Ch) {
+      if (!Ch->isScalar())
+        F.Children.push_back(Ch);
+    });
+    Work.push_back(std::move(F));
+  };
+  Visit(Root);
+  while (!Work.empty()) {
+    Frame &F = Work.back();
+    if (F.Next != F.Children.size()) {
+      Value *Ch = F.Children[F.Next++];
+      auto It = Nodes.find(Ch);
+      if (It == Nodes.end()) {
+        Visit(Ch); // Invalidates F.
+        continue;
+      }
+      if (It->second.OnStack)
+        Nodes[F.V].Low = std::min(Nodes[F.V].Low, It->second.Index);
+      continue;
+    }
+    Value *V = F.V;
+    Work.pop_back();
+    Node &N = Nodes[V];
+    if (!Work.empty()) {
+      Node &P = Nodes[Work.back().V];
+      P.Low = std::min(P.Low, N.Low);
+    }
+    if (N.Low != N.Index)
+      continue;
+    // V roots a component: pop it, then weigh it.
+    size_t Begin = SCCStack.size();
+    do
+      --Begin;
+    while (SCCStack[Begin] != V);
+    uint64_t Below = 0;
+    bool HasSucc = false;
+    for (size_t I = Begin; I != SCCStack.size(); ++I)
+      Nodes[SCCStack[I]].OnStack = false;
+    for (size_t I = Begin; I != SCCStack.size(); ++I)
+      forEachChild(SCCStack[I], [&](Value *Ch) {
+        auto It = Nodes.find(Ch);
+        if (It != Nodes.end() && It->second.Done) {
+          Below = std::max(Below, It->second.Height);
+          HasSucc = true;
+        }
+      });
+    uint64_t Height =
+        (SCCStack.size() - Begin - 1) + (HasSucc ? Below + 1 : 0);
+    if (Height > Limit)
+      return decodeError(Offset,
+                         "objects nested deeper than {0} levels (limit), "
+                         "through containers filled after they were nested",
+                         Limit);
+    for (size_t I = Begin; I != SCCStack.size(); ++I) {
+      Node &M = Nodes[SCCStack[I]];
+      M.Done = true;
+      M.Height = Height;
+    }
+    SCCStack.resize(Begin);
+  }
+  return Error::success();
+}
+
 /// Whether \p V is the str (or Python 2 str) \p S.
 bool isString(Value *V, StringRef S) {
   auto T = getStringValue(V);
@@ -107,10 +207,13 @@ bool isString(Value *V, StringRef S) {
 /// Whether \p V is the legacy format's magic number.
 bool isLegacyMagic(const Value *V) {
   auto *M = dyn_cast_or_null<BigIntValue>(V);
-  return M && toString(M->getValue(), 10, true) == LegacyMagicDecimal;
+  // The magic number takes 80 bits; a bigger int is not it (and converting a
+  // hostile million-digit int to decimal would take minutes).
+  return M && M->getValue().getBitWidth() <= 128 &&
+         toString(M->getValue(), 10, true) == LegacyMagicDecimal;
 }
 
-Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start) {
+Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD) {
   ContainerInfo &CI = C.getContainer();
   uint64_t Pos = Start;
   auto Next = [&](pickle::PersistentLoadFn PL =
@@ -142,9 +245,12 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start) {
   CI.ProtocolVersion = Version->Root;
 
   // 3. sys_info: read, kept, not interpreted (as torch does).
+  uint64_t SysInfoPos = Pos;
   auto SysInfo = Next();
   if (!SysInfo)
     return SysInfo.takeError();
+  if (Error E = checkNesting(SysInfo->Root, SysInfoPos))
+    return E;
   CI.SysInfo = SysInfo->Root;
   if (auto *D = dyn_cast<MappingValue>(SysInfo->Root))
     if (auto *LE = dyn_cast_or_null<BoolValue>(D->lookup("little_endian")))
@@ -198,9 +304,12 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start) {
     (*View)->setView(*Root, VOff->getValue());
     return *View;
   };
+  uint64_t MainPos = Pos;
   auto Main = Next(PersistentLoad);
   if (!Main)
     return Main.takeError();
+  if (Error E = checkNesting(Main->Root, MainPos))
+    return E;
   C.setRoot(Main->Root);
   CI.PickleProtocol = Main->Protocol;
 
@@ -232,9 +341,12 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start) {
                          "truncated file: expected the 8-byte element count "
                          "of storage '{0}'",
                          *Key);
+    // Read with pread when the file is open: see ReaderOptions::SourceFD.
+    char CountBytes[8];
+    if (FD < 0 || ::pread(FD, CountBytes, 8, Pos) != 8)
+      memcpy(CountBytes, File.data() + Pos, 8);
     uint64_t Count =
-        support::endian::read<uint64_t, llvm::endianness::little>(
-            File.data() + Pos);
+        support::endian::read<uint64_t, llvm::endianness::little>(CountBytes);
     if (Count != S->getNumElements())
       return decodeError(Pos,
                          "storage '{0}' has {1} elements in its record but "
@@ -273,8 +385,8 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start) {
 // Zip
 //===----------------------------------------------------------------------===//
 
-Error readZip(Checkpoint &C, MemoryBufferRef Buf) {
-  auto Zip = ZipArchive::create(Buf);
+Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD) {
+  auto Zip = ZipArchive::create(Buf, FD);
   if (!Zip)
     return Zip.takeError();
   if (Zip->isTorchScript())
@@ -335,6 +447,7 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf) {
                            "'{0}' needs {2}",
                            P->Key, Rec->Size, (*S)->getNumBytes());
       (*S)->setData(Zip->getData(*Rec), Rec->DataOffset);
+      (*S)->setZipCRC(Rec->CRC32);
     }
     return *S;
   };
@@ -342,6 +455,8 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf) {
                                PersistentLoad);
   if (!Main)
     return Main.takeError();
+  if (Error E = checkNesting(Main->Root, DataPkl->DataOffset))
+    return E;
   C.setRoot(Main->Root);
   CI.PickleProtocol = Main->Protocol;
   return Error::success();
@@ -367,6 +482,8 @@ Error readTar(Checkpoint &C, MemoryBufferRef Buf) {
   auto SysInfo = pickle::unpickle(C, Tar->getData(**SysM), (*SysM)->DataOffset);
   if (!SysInfo)
     return SysInfo.takeError();
+  if (Error E = checkNesting(SysInfo->Root, (*SysM)->DataOffset))
+    return E;
   CI.SysInfo = SysInfo->Root;
 
   // storages: pickle(N), N x (pickle((key, location, cls)) + count + data),
@@ -566,6 +683,8 @@ Error readTar(Checkpoint &C, MemoryBufferRef Buf) {
                                PersistentLoad);
   if (!Main)
     return Main.takeError();
+  if (Error E = checkNesting(Main->Root, (*PM)->DataOffset))
+    return E;
   C.setRoot(Main->Root);
   CI.PickleProtocol = Main->Protocol;
   return Error::success();
@@ -587,10 +706,10 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
   Error E = Error::success();
   switch (*Kind) {
   case ContainerKind::Legacy:
-    E = readLegacy(*C, Ref.getBuffer(), 0);
+    E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD);
     break;
   case ContainerKind::Zip:
-    E = readZip(*C, Ref);
+    E = readZip(*C, Ref, Opts.SourceFD);
     break;
   case ContainerKind::Tar:
     E = readTar(*C, Ref);
@@ -605,9 +724,11 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
     // False)` frames even the magic number: a legacy stream nonetheless.
     if (isLegacyMagic(R->Root)) {
       C->getContainer().Kind = ContainerKind::Legacy;
-      E = readLegacy(*C, Ref.getBuffer(), 0);
+      E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD);
       break;
     }
+    if ((E = checkNesting(R->Root, 0)))
+      break;
     C->setRoot(R->Root);
     C->getContainer().PickleProtocol = R->Protocol;
     break;
@@ -617,16 +738,54 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
     return E;
   if (Opts.Lower)
     lowerCheckpoint(*C);
+  // Tensors whose views run past their storage, storages whose records are
+  // too short: torch would fail on them at load time, and no pass or writer
+  // should see them.
+  if (Error E = verifyCheckpoint(
+          *C, "inconsistent checkpoint (torch would refuse to load it)"))
+    return E;
   return C;
 }
 
 Expected<std::unique_ptr<Checkpoint>>
 readCheckpointFile(StringRef Path, const ReaderOptions &Opts) {
-  auto Buf = MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/false,
-                                          /*RequiresNullTerminator=*/false);
+  int FD;
+  auto Buf = openCheckpointFile(Path, FD);
   if (!Buf)
+    return Buf.takeError();
+  MemoryBufferRef Ref = (*Buf)->getMemBufferRef();
+  ReaderOptions O = Opts;
+  O.SourceFD = FD;
+  auto C = readCheckpoint(std::move(*Buf), O);
+  if (!C || FD < 0) {
+    if (FD >= 0)
+      sys::fs::closeFile(FD);
+    return C;
+  }
+  (*C)->addSourceFile(Ref, FD);
+  return C;
+}
+
+Expected<std::unique_ptr<MemoryBuffer>> openCheckpointFile(StringRef Path,
+                                                           int &FD) {
+  FD = -1;
+  if (Path == "-") {
+    auto Buf = MemoryBuffer::getSTDIN();
+    if (!Buf)
+      return createFileError(Path, errorCodeToError(Buf.getError()));
+    return std::move(*Buf);
+  }
+  Expected<sys::fs::file_t> F = sys::fs::openNativeFileForRead(Path);
+  if (!F)
+    return createFileError(Path, F.takeError());
+  auto Buf = MemoryBuffer::getOpenFile(*F, Path, /*FileSize=*/-1,
+                                       /*RequiresNullTerminator=*/false);
+  if (!Buf) {
+    sys::fs::closeFile(*F);
     return createFileError(Path, errorCodeToError(Buf.getError()));
-  return readCheckpoint(std::move(*Buf), Opts);
+  }
+  FD = *F;
+  return std::move(*Buf);
 }
 
 } // namespace ckpt

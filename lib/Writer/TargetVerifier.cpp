@@ -2,8 +2,11 @@
 //
 // Part of ckpt-migrate. Mirrors the encoding choices of Writer.cpp (which
 // forms a release gets) and checks each against the release's description.
-// Globals outside torch (user classes, collections, numpy) cannot be judged
-// from a description and are not reported.
+// Every global of torch must be in the description (serialization names,
+// torch.nn module classes, torch.optim classes); one that is not is an
+// error, whether a newer release has it or no release describes it. Globals
+// outside torch (user classes, numpy, the standard library) cannot be judged
+// from a description: they are returned as assumptions, never dropped.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,9 +14,11 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Support/Error.h"
 #include "ckpt/Target/TargetSpec.h"
+#include "ckpt/Target/WeightsOnly.h"
 #include "ckpt/Writer/Writer.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <set>
 
@@ -26,6 +31,15 @@ class TargetChecker {
 public:
   TargetChecker(const Checkpoint &C, const TargetSpec &T, const Encoding &Enc)
       : C(C), T(T), Enc(Enc) {}
+
+  /// The globals outside torch the checkpoint names, as "needs X importable
+  /// (at PATH)", in the order first met.
+  std::vector<std::string> takeAssumptions() {
+    std::vector<std::string> Out;
+    for (const auto &[Q, Path] : Assumed)
+      Out.push_back(formatv("needs {0} importable (at {1})", Q, Path).str());
+    return Out;
+  }
 
   Error run() {
     ContainerKind K = getOutputContainer(C, Enc);
@@ -46,6 +60,10 @@ public:
         formatv("PyTorch {0} cannot load this checkpoint:", T.Version).str();
     for (const std::string &P : Problems)
       Msg += "\n  " + P;
+    if (Omitted)
+      Msg += formatv("\n  ... and {0} more problem{1}", Omitted,
+                     Omitted == 1 ? "" : "s")
+                 .str();
     return makeError("{0}", Msg);
   }
 
@@ -54,8 +72,12 @@ private:
     std::string P = (Path + ": " + What).str();
     if (!Fix.empty())
       P += " (fix: " + Fix.str() + ")";
-    if (Seen.insert(P).second && Problems.size() < 50)
+    if (!Seen.insert(P).second)
+      return;
+    if (Problems.size() < MaxProblems)
       Problems.push_back(P);
+    else
+      ++Omitted;
   }
 
   void checkStorage(const StorageValue *S) {
@@ -138,17 +160,53 @@ private:
   /// torch 2.6's weights_only unpickler: anything off its allowlist fails
   /// (`Unsupported global: GLOBAL numpy.core.multiarray.scalar`).
   bool isWeightsOnlyAllowed(const GlobalValue *G) const {
-    static const StringLiteral Always[] = {
-        "collections.OrderedDict", "collections.Counter", "_codecs.encode",
-        "builtins.bytearray",      "builtins.set",        "builtins.complex",
-        "__builtin__.bytearray",   "__builtin__.set",     "__builtin__.complex",
-        "torch.nn.parameter.Parameter"};
+    return ckpt::isWeightsOnlyAllowed(T, G->getModule(), G->getName());
+  }
+
+  /// Whether \p Spec describes the torch global \p G.
+  static bool describes(const TargetSpec &Spec, const GlobalValue *G) {
     std::string Q = G->getQualifiedName();
     StringRef M = G->getModule();
-    return is_contained(Always, Q) || is_contained(T.TorchGlobals, Q) ||
-           (M == "torch" && is_contained(T.StorageClasses, G->getName())) ||
+    return is_contained(Spec.TorchGlobals, Q) ||
+           is_contained(Spec.ModuleClasses, Q) ||
+           is_contained(Spec.ObjectClasses, Q) ||
+           (M == "torch" && is_contained(Spec.StorageClasses, G->getName())) ||
            ((M == "torch._utils" || M == "torch._tensor") &&
-            hasRebuild(G->getName()));
+            is_contained(Spec.RebuildFunctions, G->getName()));
+  }
+
+  /// Names of the Python standard library that torch's own pickles use and
+  /// that every Python a described release runs on (2.7, 3.x) has: judged
+  /// present, so neither problems nor assumptions.
+  static bool isPythonBuiltin(StringRef Q) {
+    static const StringLiteral Names[] = {"collections.OrderedDict",
+                                          "_codecs.encode",
+                                          "copyreg._reconstructor",
+                                          "copy_reg._reconstructor",
+                                          "builtins.set",
+                                          "__builtin__.set",
+                                          "builtins.frozenset",
+                                          "__builtin__.frozenset",
+                                          "builtins.bytearray",
+                                          "__builtin__.bytearray",
+                                          "builtins.complex",
+                                          "__builtin__.complex",
+                                          "builtins.slice",
+                                          "__builtin__.slice",
+                                          "builtins.object",
+                                          "__builtin__.object"};
+    return is_contained(Names, Q);
+  }
+
+  /// The fix for a torch global of module \p M that the target lacks.
+  static StringRef missingGlobalFix(StringRef M) {
+    if (M.starts_with("torch.nn."))
+      return "save the model's state_dict() instead of the pickled module, or "
+             "rename-global to a class the release has";
+    if (M.starts_with("torch.optim"))
+      return "save the optimizer's or scheduler's state_dict() instead of the "
+             "pickled object";
+    return "";
   }
 
   void checkGlobal(const GlobalValue *G, StringRef Path) {
@@ -160,20 +218,42 @@ private:
               "weights-only-compat, or a state dict instead of the object");
       return;
     }
-    // Only torch's serialization vocabulary is described per release;
-    // module classes (torch.nn.modules.*) and everything else cannot be
-    // judged from a description.
     StringRef M = G->getModule();
-    if (M != "torch" && M != "torch._utils" && M != "torch._tensor" &&
-        M != "torch.serialization")
-      return;
     std::string Q = G->getQualifiedName();
-    if (is_contained(T.TorchGlobals, Q) ||
-        (M == "torch" && is_contained(T.StorageClasses, G->getName())) ||
-        ((M == "torch._utils" || M == "torch._tensor") &&
-         hasRebuild(G->getName())))
+    if (M != "torch" && !M.starts_with("torch.")) {
+      // User code, numpy, the standard library: whether the loading side can
+      // import it is not a property of the release.
+      if (!isPythonBuiltin(Q) && AssumedNames.insert(Q).second)
+        Assumed.emplace_back(Q, Path.str());
       return;
-    problem(Path, formatv("global {0} does not exist in {1}", Q, T.Version));
+    }
+    if (describes(T, G))
+      return;
+    // Which described releases have it?
+    StringRef First, Last;
+    for (const TargetSpec &S : getTargetSpecs())
+      if (describes(S, G)) {
+        if (First.empty())
+          First = S.Version;
+        Last = S.Version;
+      }
+    StringRef Fix = missingGlobalFix(M);
+    if (First.empty()) {
+      problem(Path,
+              formatv("global {0} is in no release's description "
+                      "(include/ckpt/Target/Versions.td), so whether {1} has "
+                      "it cannot be judged",
+                      Q, T.Version),
+              Fix.empty() ? StringRef("describe it in Versions.td") : Fix);
+      return;
+    }
+    bool Current = Last == getTargetSpecs().back().Version;
+    problem(Path,
+            formatv("global {0} does not exist in {1} (described {2})", Q,
+                    T.Version,
+                    Current ? ("from " + First).str()
+                            : ("in " + First + " - " + Last + " only").str()),
+            Fix);
   }
 
   void walk(const Value *V, std::string &Path) {
@@ -242,14 +322,26 @@ private:
   const Encoding &Enc;
   DenseSet<const Value *> Visited;
   std::set<std::string> Seen;
+  /// The first MaxProblems problems are listed; the rest are counted.
+  static constexpr size_t MaxProblems = 50;
   std::vector<std::string> Problems;
+  size_t Omitted = 0;
+  /// Globals outside torch, each with the first path that names it, in the
+  /// order first met.
+  std::vector<std::pair<std::string, std::string>> Assumed;
+  StringSet<> AssumedNames;
 };
 
 } // namespace
 
 Error verifyForTarget(const Checkpoint &C, const TargetSpec &T,
-                      const Encoding &Enc) {
-  return TargetChecker(C, T, Enc).run();
+                      const Encoding &Enc,
+                      std::vector<std::string> *Assumptions) {
+  TargetChecker Checker(C, T, Enc);
+  Error E = Checker.run();
+  if (Assumptions)
+    *Assumptions = Checker.takeAssumptions();
+  return E;
 }
 
 } // namespace ckpt

@@ -13,10 +13,13 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Pickle/PickleWriter.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Support/FileRange.h"
 #include "ckpt/Target/TargetSpec.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CRC.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include <algorithm>
@@ -703,7 +706,33 @@ template <typename Fn> std::string pickleSmall(Fn Body) {
   return Out;
 }
 
-Error writeLegacy(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
+/// Appends the bytes of \p S. Bytes that are an unchanged slice of the
+/// input file are copied file to file, never faulted into memory.
+Error writeStorageData(const Checkpoint &C, const StorageValue &S,
+                       raw_ostream &OS, FileCopyStream *Direct,
+                       const Encoding &Enc) {
+  StringRef Data = S.getData();
+  if (std::optional<FileRange> R = C.getFileRange(Data))
+    return Direct ? Direct->copyFrom(*R, Enc.Progress)
+                  : copyFileRange(*R, OS, Enc.Progress);
+  OS << Data;
+  if (Enc.Progress)
+    Enc.Progress->copied(Data.size());
+  return Error::success();
+}
+
+/// The zip CRC-32 of \p S's bytes: the input's when it recorded one for
+/// exactly these bytes, else computed without mapping them in.
+Expected<uint32_t> getStorageCRC(const Checkpoint &C, const StorageValue &S) {
+  if (std::optional<uint32_t> CRC = S.getZipCRC())
+    return *CRC;
+  if (std::optional<FileRange> R = C.getFileRange(S.getData()))
+    return crc32FileRange(*R);
+  return crc32(arrayRefFromStringRef(S.getData()));
+}
+
+Error writeLegacy(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
+                  const Encoding &Enc) {
   const ContainerInfo &CI = C.getContainer();
   bool SameKind = CI.Kind == ContainerKind::Legacy;
 
@@ -781,12 +810,14 @@ Error writeLegacy(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
     for (unsigned I = 0; I != 8; ++I)
       Count[I] = static_cast<char>((N >> (8 * I)) & 0xff);
     OS.write(Count, 8);
-    OS << R.S->getData();
+    if (Error E = writeStorageData(C, *R.S, OS, Direct, Enc))
+      return E;
   }
   return Error::success();
 }
 
-Error writeZip(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
+Error writeZip(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
+               const Encoding &Enc) {
   const ContainerInfo &CI = C.getContainer();
   bool SameKind = CI.Kind == ContainerKind::Zip;
   std::string Main;
@@ -811,8 +842,16 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, const Encoding &Enc) {
   llvm::sort(Records, [](const StorageRecord &A, const StorageRecord &B) {
     return A.Key < B.Key;
   });
-  for (const StorageRecord &R : Records)
-    Z.addRecord("data/" + R.Key, R.S->getData());
+  for (const StorageRecord &R : Records) {
+    Expected<uint32_t> CRC = getStorageCRC(C, *R.S);
+    if (!CRC)
+      return CRC.takeError();
+    if (Error E = Z.addRecord("data/" + R.Key, R.S->getData().size(), *CRC,
+                              [&](raw_ostream &Out) {
+                                return writeStorageData(C, *R.S, Out, Direct, Enc);
+                              }))
+      return E;
+  }
   const ExtraRecord *Version = SameKind ? CI.findRecord("version") : nullptr;
   std::string VersionText = Version ? Version->Data : "3\n";
   // 1.4 reads zip files up to version 2; torch.save's payload is the same.
@@ -840,8 +879,10 @@ ContainerKind getOutputContainer(const Checkpoint &C, const Encoding &Enc) {
   return K == ContainerKind::Zip ? ContainerKind::Zip : ContainerKind::Legacy;
 }
 
-Error writeCheckpoint(const Checkpoint &C, raw_ostream &OS,
-                      const Encoding &EncIn) {
+/// Writes \p C to \p OS; \p Direct is \p OS when it is a file the kernel can
+/// copy input ranges into.
+static Error writeCheckpointTo(const Checkpoint &C, raw_ostream &OS,
+                               FileCopyStream *Direct, const Encoding &EncIn) {
   if (!C.getRoot())
     return makeError("the checkpoint has no root object");
   Encoding Enc = EncIn;
@@ -850,9 +891,9 @@ Error writeCheckpoint(const Checkpoint &C, raw_ostream &OS,
         std::min<unsigned>(Enc.PickleProtocol, Enc.Target->MaxPickleProtocol);
   switch (getOutputContainer(C, Enc)) {
   case ContainerKind::Legacy:
-    return writeLegacy(C, OS, Enc);
+    return writeLegacy(C, OS, Direct, Enc);
   case ContainerKind::Zip:
-    return writeZip(C, OS, Enc);
+    return writeZip(C, OS, Direct, Enc);
   case ContainerKind::Tar:
   case ContainerKind::Pickle:
     return makeError("writing {0} checkpoints is not supported; use "
@@ -860,6 +901,11 @@ Error writeCheckpoint(const Checkpoint &C, raw_ostream &OS,
                      getContainerKindName(*Enc.Container));
   }
   llvm_unreachable("unknown container");
+}
+
+Error writeCheckpoint(const Checkpoint &C, raw_ostream &OS,
+                      const Encoding &Enc) {
+  return writeCheckpointTo(C, OS, /*Direct=*/nullptr, Enc);
 }
 
 Error writeCheckpointFile(const Checkpoint &C, StringRef Path,
@@ -886,8 +932,8 @@ Error writeCheckpointFile(const Checkpoint &C, StringRef Path,
   if (!Temp)
     return createFileError(Path, Temp.takeError());
   Error E = [&]() -> Error {
-    raw_fd_ostream OS(Temp->FD, /*shouldClose=*/false);
-    if (Error E = writeCheckpoint(C, OS, Enc))
+    FileCopyStream OS(Temp->FD, /*shouldClose=*/false);
+    if (Error E = writeCheckpointTo(C, OS, &OS, Enc))
       return E;
     OS.flush();
     if (OS.has_error()) {

@@ -16,21 +16,31 @@
 #include "ckpt/TableGen/PassModel.h"
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Reader.h"
+#include "ckpt/Scan/Scan.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Support/FileRange.h"
 #include "ckpt/Target/TargetSpec.h"
 #include "ckpt/Writer/TargetVerifier.h"
 #include "ckpt/Writer/Writer.h"
 #include "llvm/Support/Process.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/Statistic.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <mutex>
+#include <optional>
 
 using namespace llvm;
 using namespace ckpt;
@@ -39,9 +49,36 @@ static cl::OptionCategory Category("ckpt-migrate options");
 
 static cl::OptionCategory PassCategory("Pass options");
 
-static cl::opt<std::string> InputFilename(cl::Positional,
-                                          cl::desc("<input checkpoint>"),
-                                          cl::cat(Category));
+static cl::list<std::string>
+    InputFilenames(cl::Positional,
+                   cl::desc("<input checkpoint>... (@file reads names from "
+                            "file)"),
+                   cl::cat(Category));
+
+/// The input of a single-file run.
+static std::string InputFilename;
+
+static cl::OptionCategory BatchCategory("Batch mode (several inputs)");
+
+static cl::opt<std::string>
+    OutputDir("output-dir",
+              cl::desc("Write each input's result here under its own name; "
+                       "required with several inputs"),
+              cl::value_desc("dir"), cl::cat(BatchCategory));
+
+static cl::opt<unsigned>
+    Jobs("j", cl::desc("Migrate up to N files at once (default: 1)"),
+         cl::value_desc("N"), cl::init(1), cl::cat(BatchCategory));
+
+static cl::opt<uint64_t> ProgressMinBytes(
+    "progress-min-bytes",
+    cl::desc("Show the progress indicator for outputs with at least this "
+             "many tensor bytes"),
+    cl::init(256 << 20), cl::Hidden, cl::cat(Category));
+
+static cl::opt<bool> Quiet("quiet",
+                           cl::desc("No progress indicator on a terminal"),
+                           cl::cat(Category));
 
 static cl::opt<std::string>
     Passes("passes",
@@ -148,6 +185,21 @@ static cl::opt<bool>
                         "pickletools)"),
                cl::cat(Category));
 
+static cl::opt<bool>
+    ScanFile("scan",
+             cl::desc("List every global and call of every pickle of the "
+                      "file, graded against torch's weights_only allowlist "
+                      "(-target=VERSION, default the newest release); exit "
+                      "1 if anything is refused or the scan is incomplete"),
+             cl::cat(Category));
+
+enum class ScanFormatKind { Text, JSON };
+static cl::opt<ScanFormatKind> ScanFormat(
+    "scan-format", cl::desc("Output of -scan"),
+    cl::values(clEnumValN(ScanFormatKind::Text, "text", "one line a finding"),
+               clEnumValN(ScanFormatKind::JSON, "json", "one JSON object")),
+    cl::init(ScanFormatKind::Text), cl::cat(Category));
+
 enum class OutputFormat { Same, Legacy, Zip };
 static cl::opt<OutputFormat> Format(
     "format", cl::desc("Container of the written checkpoint"),
@@ -184,13 +236,62 @@ static cl::opt<bool> NoLower("no-lower",
 static StringRef ToolName;
 
 /// Reports \p E as `ckpt-migrate: error: FILE: offset N: message`.
-static void reportError(StringRef File, Error E) {
+static void reportError(raw_ostream &OS, StringRef File, Error E) {
   handleAllErrors(std::move(E), [&](const ErrorInfoBase &EI) {
-    WithColor::error(errs(), ToolName) << File << ": ";
-    EI.log(errs());
-    errs() << '\n';
+    WithColor::error(OS, ToolName) << File << ": ";
+    EI.log(OS);
+    OS << '\n';
   });
 }
+static void reportError(StringRef File, Error E) {
+  reportError(errs(), File, std::move(E));
+}
+
+/// What every file of a run shares: the pipeline and the release to write.
+struct RunConfig {
+  const std::vector<PipelineEntry> *Pipeline = nullptr;
+  const TargetSpec *Target = nullptr;
+  const TargetSpec *VerifyFor = nullptr;
+  /// Print text (-S, -summary, ...) instead of writing a checkpoint.
+  bool WantsText = false;
+  /// Show a progress indicator for long copies.
+  bool ShowProgress = false;
+  /// Free the IR after each file (batch mode), rather than at exit.
+  bool FreeIR = true;
+};
+
+/// "copied 1.2 GiB of 4.0 GiB (30%)" on one terminal line, redrawn at most
+/// ten times a second, erased when done.
+class ProgressMeter : public CopyObserver {
+public:
+  ProgressMeter(raw_ostream &OS, StringRef Name, uint64_t Total)
+      : OS(OS), Name(Name.str()), Total(Total) {}
+  ~ProgressMeter() override {
+    if (Drawn)
+      OS << "\r\x1b[K";
+    OS.flush();
+  }
+
+  void copied(uint64_t Bytes) override {
+    Done += Bytes;
+    auto Now = std::chrono::steady_clock::now();
+    if (Drawn && Done < Total && Now - Last < std::chrono::milliseconds(100))
+      return;
+    Last = Now;
+    Drawn = true;
+    OS << formatv("\r{0}: copied {1:F1} GiB of {2:F1} GiB ({3}%)", Name,
+                  Done / double(1 << 30), Total / double(1 << 30),
+                  Total ? Done * 100 / Total : 100);
+    OS.flush();
+  }
+
+private:
+  raw_ostream &OS;
+  std::string Name;
+  uint64_t Total, Done = 0;
+  bool Drawn = false;
+  std::chrono::steady_clock::time_point Last;
+};
 
 /// Disassembles every pickle of the file: all five of a legacy stream, the
 /// data.pkl of a zip, the members of a tar.
@@ -247,12 +348,259 @@ static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
   return Error::success();
 }
 
+/// Reads \p Input, runs the pipeline and writes \p Output (or prints what
+/// the text options ask for). Diagnostics go to \p Diag. Returns whether the
+/// file was handled without error.
+static bool processFile(StringRef Input, StringRef Output,
+                        const RunConfig &Cfg, raw_ostream &Diag) {
+  std::vector<PipelineEntry> Pipeline = *Cfg.Pipeline;
+  const TargetSpec *Target = Cfg.Target;
+  const TargetSpec *VerifyFor = Cfg.VerifyFor;
+  bool WantsText = Cfg.WantsText;
+  int InputFD;
+  auto Buf = openCheckpointFile(Input, InputFD);
+  if (!Buf) {
+    reportError(Diag, Input, Buf.takeError());
+    return false;
+  }
+  // Closed here unless the checkpoint takes it over.
+  auto CloseInput = make_scope_exit([&] {
+    if (InputFD >= 0)
+      sys::fs::closeFile(InputFD);
+  });
+
+  // Text goes to a buffer first so that a failure leaves no partial output.
+  std::string Text;
+  raw_string_ostream OS(Text);
+  if (ListRecords || DumpPickle) {
+    MemoryBufferRef Ref = (*Buf)->getMemBufferRef();
+    if (ListRecords)
+      if (Error E = printContainerListing(OS, Ref)) {
+        reportError(Diag, Input, std::move(E));
+        return false;
+      }
+    if (DumpPickle)
+      if (Error E = dumpPickles(OS, Ref)) {
+        reportError(Diag, Input, std::move(E));
+        return false;
+      }
+  }
+  if (PrintIR || Summary || ListTensors || DryRun || !WantsText) {
+    ReaderOptions RO;
+    RO.Lower = !NoLower;
+    RO.SourceFD = InputFD;
+    // Textual IR (.ckir) or a binary checkpoint, told apart by content.
+    MemoryBufferRef InputRef = (*Buf)->getMemBufferRef();
+    bool IsText = isTextualIR(InputRef);
+    auto C = IsText ? parseCheckpointText(std::move(*Buf))
+                    : readCheckpoint(std::move(*Buf), RO);
+    if (C && !IsText && InputFD >= 0) {
+      // Unchanged tensor bytes are then copied file to file.
+      (*C)->addSourceFile(InputRef, InputFD);
+      InputFD = -1;
+    }
+    // A single run exits right after: freeing millions of nodes one by one
+    // would only cost time (as clang's -disable-free).
+    auto Release = make_scope_exit([&] {
+      if (C && !Cfg.FreeIR)
+        (void)C->release();
+    });
+    if (!C && IsText) {
+      // The parser's diagnostic already reads `FILE:LINE:COL: error: ...`.
+      Diag << ToolName << ": " << toString(C.takeError()) << '\n';
+      return false;
+    }
+    if (!C) {
+      reportError(Diag, Input, C.takeError());
+      return false;
+    }
+    bool RanPasses = !Pipeline.empty();
+    if (RanPasses) {
+      PassInstrumentation PI;
+      PI.PrintAfterAll = PrintAfterAll;
+      PI.PrintBeforeAll = PrintBeforeAll;
+      PI.PrintBefore = PrintBefore;
+      PI.PrintAfter = PrintAfter;
+      PI.PrintChanged = PrintChanged;
+      PI.VerifyEach = VerifyEach;
+      PI.TimePasses = TimePasses;
+      PI.Stats = AreStatisticsEnabled() || DryRun;
+      PassManager PM(std::move(Pipeline), std::move(PI), Diag);
+      if (Error E = PM.run(**C)) {
+        reportError(Diag, Input, std::move(E));
+        return false;
+      }
+      if (DryRun) {
+        Diag << (PM.changedAnything() ? "// dry run: the pipeline would "
+                                          "change the checkpoint; nothing "
+                                          "written\n"
+                                        : "// dry run: the pipeline changes "
+                                          "nothing\n");
+        return true;
+      }
+    }
+    // The reader verified what it built; text and passes are checked here.
+    if (!DisableVerify && (IsText || RanPasses))
+      if (Error E = verifyCheckpoint(**C)) {
+        reportError(Diag, Input, std::move(E));
+        return false;
+      }
+    Encoding Enc;
+    Enc.Target = Target;
+    if (Format == OutputFormat::Legacy)
+      Enc.Container = ContainerKind::Legacy;
+    else if (Format == OutputFormat::Zip)
+      Enc.Container = ContainerKind::Zip;
+    if (VerifyFor) {
+      Encoding VEnc = Enc;
+      VEnc.Target = VerifyFor;
+      std::vector<std::string> Assumptions;
+      if (Error E = verifyForTarget(**C, *VerifyFor, VEnc, &Assumptions)) {
+        reportError(Diag, Input, std::move(E));
+        return false;
+      }
+      // What the release's description cannot judge is said, not dropped.
+      for (const std::string &A : Assumptions)
+        WithColor::note(Diag, ToolName)
+            << Input << ": not judged for PyTorch "
+            << VerifyFor->Version << " (outside torch): " << A << '\n';
+    }
+    if (!WantsText) {
+      std::optional<ProgressMeter> Progress;
+      if (Cfg.ShowProgress) {
+        uint64_t Total = 0;
+        for (const StorageValue *S : (*C)->getStorages())
+          if (!S->getViewRoot())
+            Total += S->getData().size();
+        if (Total >= ProgressMinBytes) {
+          Progress.emplace(Diag, Output, Total);
+          Enc.Progress = &*Progress;
+        }
+      }
+      if (Error E = writeCheckpointFile(**C, Output, Enc)) {
+        reportError(Diag, Output, std::move(E));
+        return false;
+      }
+      return true;
+    }
+    if (Summary)
+      printSummary(OS, **C);
+    if (ListTensors)
+      printTensorListing(OS, **C);
+    if (PrintIR) {
+      PrintOptions PO;
+      PO.InlineData = InlineData;
+      printCheckpoint(OS, **C, PO);
+    }
+  }
+
+  if (Output == "-") {
+    outs() << OS.str();
+    outs().flush();
+    if (std::error_code WEC = outs().error()) {
+      WithColor::error(Diag, ToolName) << "-: " << WEC.message() << '\n';
+      outs().clear_error();
+      return false;
+    }
+    return true;
+  }
+  // Text goes through a temporary renamed into place, like checkpoints: a
+  // failed write (disk full, file-size limit) leaves nothing behind and
+  // keeps an existing output as it was.
+  SmallString<256> Model(Output);
+  sys::path::remove_filename(Model);
+  sys::path::append(Model, "." + sys::path::filename(Output) + ".tmp-%%%%%%%%");
+  Error E = Error::success();
+  auto Temp = sys::fs::TempFile::create(Model);
+  if (!Temp) {
+    E = Temp.takeError();
+  } else {
+    raw_fd_ostream TOS(Temp->FD, /*shouldClose=*/false);
+    TOS << OS.str();
+    TOS.flush();
+    std::error_code WEC = TOS.error();
+    TOS.clear_error();
+    if (WEC) {
+      consumeError(Temp->discard());
+      E = errorCodeToError(WEC);
+    } else {
+      E = Temp->keep(Output);
+    }
+  }
+  if (E) {
+    WithColor::error(Diag, ToolName)
+        << Output << ": " << toString(std::move(E)) << '\n';
+    return false;
+  }
+  return true;
+}
+
+/// Migrates every file of \p Inputs into \p Dir, up to -j at once. Each file
+/// is independent and written atomically; one failure does not stop the
+/// others. Ends with a summary; returns 1 if any file failed.
+static int runBatch(ArrayRef<std::string> Inputs, StringRef Dir,
+                    const RunConfig &Cfg) {
+  if (std::error_code EC = sys::fs::create_directories(Dir)) {
+    WithColor::error(errs(), ToolName) << Dir << ": " << EC.message() << '\n';
+    return 1;
+  }
+  // Two inputs of one name would overwrite each other's result.
+  std::vector<std::string> Outputs;
+  StringMap<StringRef> ByName;
+  for (const std::string &In : Inputs) {
+    StringRef Name = sys::path::filename(In);
+    auto [It, New] = ByName.try_emplace(Name, In);
+    if (!New) {
+      WithColor::error(errs(), ToolName)
+          << "'" << It->second << "' and '" << In
+          << "' would both be written to " << Dir << "/" << Name << '\n';
+      return 1;
+    }
+    SmallString<256> Out(Dir);
+    sys::path::append(Out, Name);
+    Outputs.push_back(std::string(Out));
+  }
+
+  bool Ticker = !Quiet && sys::Process::StandardErrIsDisplayed();
+  std::mutex Lock;
+  unsigned Done = 0, Failed = 0;
+  DefaultThreadPool Pool(hardware_concurrency(std::max(1u, unsigned(Jobs))));
+  for (size_t I = 0; I != Inputs.size(); ++I)
+    Pool.async([&, I] {
+      StringRef In = Inputs[I], Out = Outputs[I];
+      // Each file's diagnostics are printed together, not interleaved.
+      std::string Log;
+      raw_string_ostream Diag(Log);
+      bool OK;
+      sys::fs::UniqueID InID, OutID;
+      if (!sys::fs::getUniqueID(In, InID) &&
+          !sys::fs::getUniqueID(Out, OutID) && InID == OutID) {
+        WithColor::error(Diag, ToolName)
+            << Out << ": output file is the input file\n";
+        OK = false;
+      } else {
+        OK = processFile(In, Out, Cfg, Diag);
+      }
+      std::lock_guard<std::mutex> G(Lock);
+      errs() << Log;
+      ++Done;
+      Failed += !OK;
+      if (Ticker)
+        errs() << formatv("[{0}/{1}] {2} {3}\n", Done, Inputs.size(),
+                          OK ? "migrated" : "FAILED", In);
+    });
+  Pool.wait();
+  errs() << formatv("{0} of {1} files migrated, {2} failed\n",
+                    Inputs.size() - Failed, Inputs.size(), Failed);
+  return Failed ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   InitLLVM X(argc, argv);
   ToolName = sys::path::filename(argv[0]);
   // A file-size limit must surface as a write error, not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
-  cl::HideUnrelatedOptions({&Category, &PassCategory});
+  cl::HideUnrelatedOptions({&Category, &PassCategory, &BatchCategory});
   // LLVM's own -stats switch turns on our per-pass statistics.
   if (cl::Option *O = cl::getRegisteredOptions().lookup("stats")) {
     O->addCategory(PassCategory);
@@ -322,9 +670,61 @@ int main(int argc, char **argv) {
              << '\n';
     return 0;
   }
-  if (InputFilename.empty()) {
+  if (InputFilenames.empty()) {
     WithColor::error(errs(), ToolName) << "no input file\n";
     return 1;
+  }
+  // Several inputs (or -output-dir) is batch mode: every file is migrated
+  // on its own, written under its own name into the output directory.
+  bool Batch = InputFilenames.size() > 1 || !OutputDir.empty();
+  if (Batch) {
+    StringRef Conflict;
+    if (OutputFilename.getNumOccurrences())
+      Conflict = "-o (use -output-dir)";
+    else if (PrintIR || Summary || ListTensors || ListRecords || DumpPickle ||
+             ScanFile || DryRun)
+      Conflict = "printing options (-S, -summary, -tensors, -list-records, "
+                 "-dump-pickle, -scan, -dry-run)";
+    else if (PrintAfterAll || PrintBeforeAll || !PrintBefore.empty() ||
+             !PrintAfter.empty() || PrintChanged || TimePasses)
+      Conflict = "-print-* and -time-passes";
+    if (!Conflict.empty()) {
+      WithColor::error(errs(), ToolName)
+          << "several inputs cannot be combined with " << Conflict << '\n';
+      return 1;
+    }
+    if (OutputDir.empty()) {
+      WithColor::error(errs(), ToolName)
+          << "several inputs need -output-dir=DIR for their results\n";
+      return 1;
+    }
+  } else {
+    InputFilename = InputFilenames.front();
+  }
+
+  // -scan: list and grade what the file's pickles would import and call.
+  if (ScanFile) {
+    const TargetSpec *T = TargetVersion.empty() ? &getTargetSpecs().back()
+                                                : lookupTarget(TargetVersion);
+    if (!T) {
+      WithColor::error(errs(), ToolName)
+          << "unknown PyTorch release '" << TargetVersion
+          << "'; -print-targets lists the described ones\n";
+      return 1;
+    }
+    auto SBuf = MemoryBuffer::getFileOrSTDIN(InputFilename, /*IsText=*/false,
+                                             /*RequiresNullTerminator=*/false);
+    if (!SBuf) {
+      WithColor::error(errs(), ToolName)
+          << InputFilename << ": " << SBuf.getError().message() << '\n';
+      return 1;
+    }
+    ScanReport R = scanCheckpoint((*SBuf)->getMemBufferRef(), *T);
+    if (ScanFormat == ScanFormatKind::JSON)
+      printScanReportJSON(outs(), R, InputFilename);
+    else
+      printScanReport(outs(), R, InputFilename);
+    return R.isClean() ? 0 : 1;
   }
 
   // Parse the pipeline before reading anything: a typo fails fast.
@@ -362,7 +762,7 @@ int main(int argc, char **argv) {
     VerifyFor = Target;
 
   // Never write over the input: resolve both names to real paths first.
-  if (OutputFilename != "-" && InputFilename != "-") {
+  if (!Batch && OutputFilename != "-" && InputFilename != "-") {
     sys::fs::UniqueID InID, OutID;
     if (!sys::fs::getUniqueID(InputFilename, InID) &&
         !sys::fs::getUniqueID(OutputFilename, OutID) && InID == OutID) {
@@ -374,7 +774,7 @@ int main(int argc, char **argv) {
 
   bool WantsText = PrintIR || Summary || ListTensors || ListRecords ||
                    DumpPickle || DryRun;
-  if (!WantsText && OutputFilename == "-" &&
+  if (!Batch && !WantsText && OutputFilename == "-" &&
       sys::Process::StandardOutIsDisplayed()) {
     WithColor::error(errs(), ToolName)
         << "refusing to write a binary checkpoint to a terminal; use -o FILE "
@@ -382,115 +782,17 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  auto Buf = MemoryBuffer::getFileOrSTDIN(InputFilename, /*IsText=*/false,
-                                          /*RequiresNullTerminator=*/false);
-  if (!Buf) {
-    WithColor::error(errs(), ToolName)
-        << InputFilename << ": " << Buf.getError().message() << '\n';
-    return 1;
+  RunConfig Cfg;
+  Cfg.Pipeline = &Pipeline;
+  Cfg.Target = Target;
+  Cfg.VerifyFor = VerifyFor;
+  Cfg.WantsText = WantsText;
+  Cfg.ShowProgress = !Quiet && sys::Process::StandardErrIsDisplayed();
+  if (!Batch) {
+    // One file: the process exits right after, so the IR is not freed.
+    Cfg.FreeIR = false;
+    return processFile(InputFilename, OutputFilename, Cfg, errs()) ? 0 : 1;
   }
-
-  // Text goes to a buffer first so that a failure leaves no partial output.
-  std::string Text;
-  raw_string_ostream OS(Text);
-  if (ListRecords || DumpPickle) {
-    MemoryBufferRef Ref = (*Buf)->getMemBufferRef();
-    if (ListRecords)
-      if (Error E = printContainerListing(OS, Ref)) {
-        reportError(InputFilename, std::move(E));
-        return 1;
-      }
-    if (DumpPickle)
-      if (Error E = dumpPickles(OS, Ref)) {
-        reportError(InputFilename, std::move(E));
-        return 1;
-      }
-  }
-  if (PrintIR || Summary || ListTensors || DryRun || !WantsText) {
-    ReaderOptions RO;
-    RO.Lower = !NoLower;
-    // Textual IR (.ckir) or a binary checkpoint, told apart by content.
-    bool IsText = isTextualIR((*Buf)->getMemBufferRef());
-    auto C = IsText ? parseCheckpointText(std::move(*Buf))
-                    : readCheckpoint(std::move(*Buf), RO);
-    if (!C && IsText) {
-      // The parser's diagnostic already reads `FILE:LINE:COL: error: ...`.
-      errs() << ToolName << ": " << toString(C.takeError()) << '\n';
-      return 1;
-    }
-    if (!C) {
-      reportError(InputFilename, C.takeError());
-      return 1;
-    }
-    if (!Pipeline.empty()) {
-      PassInstrumentation PI;
-      PI.PrintAfterAll = PrintAfterAll;
-      PI.PrintBeforeAll = PrintBeforeAll;
-      PI.PrintBefore = PrintBefore;
-      PI.PrintAfter = PrintAfter;
-      PI.PrintChanged = PrintChanged;
-      PI.VerifyEach = VerifyEach;
-      PI.TimePasses = TimePasses;
-      PI.Stats = AreStatisticsEnabled() || DryRun;
-      PassManager PM(std::move(Pipeline), std::move(PI), errs());
-      if (Error E = PM.run(**C)) {
-        reportError(InputFilename, std::move(E));
-        return 1;
-      }
-      if (DryRun) {
-        errs() << (PM.changedAnything() ? "// dry run: the pipeline would "
-                                          "change the checkpoint; nothing "
-                                          "written\n"
-                                        : "// dry run: the pipeline changes "
-                                          "nothing\n");
-        return 0;
-      }
-    }
-    if (!DisableVerify)
-      if (Error E = verifyCheckpoint(**C)) {
-        reportError(InputFilename, std::move(E));
-        return 1;
-      }
-    Encoding Enc;
-    Enc.Target = Target;
-    if (Format == OutputFormat::Legacy)
-      Enc.Container = ContainerKind::Legacy;
-    else if (Format == OutputFormat::Zip)
-      Enc.Container = ContainerKind::Zip;
-    if (VerifyFor) {
-      Encoding VEnc = Enc;
-      VEnc.Target = VerifyFor;
-      if (Error E = verifyForTarget(**C, *VerifyFor, VEnc)) {
-        reportError(InputFilename, std::move(E));
-        return 1;
-      }
-    }
-    if (!WantsText) {
-      if (Error E = writeCheckpointFile(**C, OutputFilename, Enc)) {
-        reportError(OutputFilename, std::move(E));
-        return 1;
-      }
-      return 0;
-    }
-    if (Summary)
-      printSummary(OS, **C);
-    if (ListTensors)
-      printTensorListing(OS, **C);
-    if (PrintIR) {
-      PrintOptions PO;
-      PO.InlineData = InlineData;
-      printCheckpoint(OS, **C, PO);
-    }
-  }
-
-  std::error_code EC;
-  ToolOutputFile Out(OutputFilename, EC, sys::fs::OF_None);
-  if (EC) {
-    WithColor::error(errs(), ToolName)
-        << OutputFilename << ": " << EC.message() << '\n';
-    return 1;
-  }
-  Out.os() << OS.str();
-  Out.keep();
-  return 0;
+  Cfg.ShowProgress = false; // runBatch reports per file instead.
+  return runBatch(InputFilenames, OutputDir, Cfg);
 }

@@ -89,6 +89,8 @@ enum ListKind {
   LK_DTypes,
   LK_Locations,
   LK_ParamGroupKeys,
+  LK_ModuleClasses,
+  LK_ObjectClasses,
   NumListKinds
 };
 
@@ -120,7 +122,17 @@ constexpr ListFieldInfo ListFields[NumListKinds] = {
      "Locations"},
     {"paramGroupKeys", "addParamGroupKeys", "removeParamGroupKeys",
      "ParamGroupKeys", "param-group key", "Param-group keys"},
+    {"moduleClasses", "addModuleClasses", "removeModuleClasses",
+     "ModuleClasses", "module class", "Module classes"},
+    {"objectClasses", "addObjectClasses", "removeObjectClasses",
+     "ObjectClasses", "object class", "Object classes"},
 };
+
+/// Whether the docs list field \p K in full only for the oldest release and
+/// as changes after it (the long class lists).
+bool isLongList(unsigned K) {
+  return K == LK_ModuleClasses || K == LK_ObjectClasses;
+}
 
 bool isIdentifier(StringRef S) {
   if (S.empty() || !(isAlpha(S.front()) || S.front() == '_'))
@@ -556,6 +568,20 @@ std::vector<Issue> TargetModelBuilder::check(const ReleaseDef &D) {
                         "' (expected optimizer:key, e.g. adam:amsgrad)");
         break;
       }
+      case LK_ModuleClasses:
+      case LK_ObjectClasses:
+        // Classes of a torch submodule, never of torch itself (those are
+        // torch globals), and each in one list only.
+        if (!StringRef(E).starts_with("torch.") || !isDottedName(E) ||
+            StringRef(E).count('.') < 2)
+          ListIssue(LK, E,
+                    "invalid " + Noun + " '" + E +
+                        "' (expected torch.<module>.<Name>)");
+        else if (D.has(LK_TorchGlobals, E))
+          ListIssue(LK, E, Noun + " '" + E + "' is also a torch global");
+        else if (LK == LK_ObjectClasses && D.has(LK_ModuleClasses, E))
+          ListIssue(LK, E, "object class '" + E + "' is also a module class");
+        break;
       case NumListKinds:
         break;
       }
@@ -781,6 +807,7 @@ bool emitTargetTables(const RecordKeeper &Records, StringRef Source,
   std::vector<std::string> Names[NumListKinds];
   for (unsigned K = 0; K < NumListKinds; ++K) {
     std::map<std::vector<std::string>, std::string> Pool;
+    bool Emitted = false;
     for (const auto &D : B.Releases) {
       const std::vector<std::string> &L = D->Lists[K];
       if (L.empty()) {
@@ -795,10 +822,12 @@ bool emitTargetTables(const RecordKeeper &Records, StringRef Source,
         OS << Decl;
         emitStringList(OS, L, Decl.size());
         OS << ";\n";
+        Emitted = true;
       }
       Names[K].push_back(It->second);
     }
-    OS << "\n";
+    if (Emitted)
+      OS << "\n";
   }
 
   auto Bool = [](bool V) { return V ? "true" : "false"; };
@@ -829,7 +858,9 @@ bool emitTargetTables(const RecordKeeper &Records, StringRef Source,
          << "     /*ParamGroupKeys=*/" << Names[LK_ParamGroupKeys][I] << ",\n"
          << "     /*WeightsOnlyDefault=*/" << Bool(D.WeightsOnlyDefault)
          << ",\n"
-         << "     /*MaxPickleProtocol=*/" << D.MaxPickleProtocol << "},\n";
+         << "     /*MaxPickleProtocol=*/" << D.MaxPickleProtocol << ",\n"
+         << "     /*ModuleClasses=*/" << Names[LK_ModuleClasses][I] << ",\n"
+         << "     /*ObjectClasses=*/" << Names[LK_ObjectClasses][I] << "},\n";
     }
     OS << "};\n\n";
   }
@@ -981,8 +1012,13 @@ bool emitTargetDocs(const RecordKeeper &Records, StringRef Source,
     for (unsigned K = 0; K < NumListKinds; ++K) {
       if (K == LK_Containers)
         continue;
-      OS << "| " << ListFields[K].Title << " | " << codeList(D.Lists[K])
-         << " |\n";
+      OS << "| " << ListFields[K].Title << " | ";
+      if (isLongList(K) && I != 0)
+        OS << D.Lists[K].size() << " (the " << B.Releases[I - 1]->Version
+           << " list with the changes above)";
+      else
+        OS << codeList(D.Lists[K]);
+      OS << " |\n";
     }
     OS << "\n";
   }

@@ -323,9 +323,14 @@ TEST(ZipArchiveTest, Zip64LocatorPointsNowhere) {
   EXPECT_THAT(zipFailure(Img.Bytes),
               HasSubstr("expected zip64 end of central directory record "
                         "signature 50 4b 06 06"));
-  patchLE(Img.Bytes, Img.LocatorOffset + 8, ~uint64_t(0), 8);
+  patchLE(Img.Bytes, Img.LocatorOffset + 8, Img.LocatorOffset - 50, 8);
   EXPECT_THAT(zipFailure(Img.Bytes),
               HasSubstr("truncated zip64 end of central directory record"));
+  patchLE(Img.Bytes, Img.LocatorOffset + 8, ~uint64_t(0), 8);
+  EXPECT_THAT(zipFailure(Img.Bytes),
+              HasSubstr("zip64 end of central directory locator points to "
+                        "offset 18446744073709551615, expected an offset "
+                        "before the locator"));
 }
 
 TEST(ZipArchiveTest, SaturatedEndRecordWithoutZip64) {

@@ -53,7 +53,11 @@ public:
   /// archive with TorchScript records is reported as a TorchScript archive
   /// (torch.jit.save deflates its code/ records). CRC-32s are recorded, not
   /// verified: that would read every byte of the file.
-  static llvm::Expected<ZipArchive> create(llvm::MemoryBufferRef Buf);
+  ///
+  /// \p FD, when \p Buf maps that open file, is used to read the local
+  /// headers with pread, so that they do not fault the mapping in.
+  static llvm::Expected<ZipArchive> create(llvm::MemoryBufferRef Buf,
+                                           int FD = -1);
 
   /// The root folder shared by every entry (e.g. "archive").
   llvm::StringRef getRootName() const { return RootName; }

@@ -7,15 +7,17 @@
 // them, and always a zip64 end-of-central-directory record and locator.
 //
 // Hand-written rather than with libzip: libzip cannot place data at a chosen
-// alignment and buffers entries; this writer streams each record once from
-// the caller's memory (usually the mapped input file).
+// alignment and buffers entries; this writer streams each record once, tensor
+// data straight from the input file.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CKPT_CONTAINER_ZIPWRITER_H
 #define CKPT_CONTAINER_ZIPWRITER_H
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdint>
 #include <string>
@@ -35,6 +37,13 @@ public:
   /// Writes one stored record named `<root>/<Name>` holding \p Data.
   void addRecord(llvm::StringRef Name, llvm::StringRef Data);
 
+  /// Writes one stored record of \p Size bytes with CRC-32 \p CRC whose
+  /// data \p WriteData appends to the stream it is given: for bytes the
+  /// caller copies from elsewhere (a file range) rather than holds.
+  llvm::Error
+  addRecord(llvm::StringRef Name, uint64_t Size, uint32_t CRC,
+            llvm::function_ref<llvm::Error(llvm::raw_ostream &)> WriteData);
+
   /// Writes the central directory and end records. No record may follow.
   void finish();
 
@@ -42,6 +51,9 @@ public:
   uint64_t tell() const { return Offset; }
 
 private:
+  /// Writes the local header of a record and notes its entry.
+  void beginRecord(llvm::StringRef Name, uint64_t Size, uint32_t CRC);
+
   struct Entry {
     std::string Name;
     uint64_t HeaderOffset;

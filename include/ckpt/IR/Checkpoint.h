@@ -11,10 +11,12 @@
 
 #include "ckpt/Container/Container.h"
 #include "ckpt/IR/Value.h"
+#include "ckpt/Support/FileRange.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,13 @@ public:
   void addBuffer(std::unique_ptr<llvm::MemoryBuffer> Buf) {
     Buffers.push_back(std::move(Buf));
   }
+  /// Records that \p Buf (added with addBuffer) holds the whole of the file
+  /// open as \p FD; the checkpoint closes \p FD. Lets the writer copy
+  /// unchanged bytes file to file instead of through memory.
+  void addSourceFile(llvm::MemoryBufferRef Buf, int FD);
+  /// Where \p Bytes lie in a source file, if they are a slice of one.
+  std::optional<FileRange> getFileRange(llvm::StringRef Bytes) const;
+
   /// Copies \p Bytes into memory owned by the checkpoint (for inline data
   /// from text) and returns a reference to the copy.
   llvm::StringRef saveBytes(std::string Bytes);
@@ -95,6 +104,11 @@ public:
 private:
   std::vector<std::unique_ptr<Value>> Nodes;
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> Buffers;
+  struct SourceFile {
+    llvm::StringRef Bytes;
+    int FD;
+  };
+  std::vector<SourceFile> SourceFiles;
   std::deque<std::string> SavedBytes;
   NoneValue *None;
   BoolValue *True, *False;

@@ -25,8 +25,10 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Casting.h"
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -260,7 +262,12 @@ using DictItem = std::pair<Value *, Value *>;
 class MappingValue : public Value {
 public:
   llvm::ArrayRef<DictItem> items() const { return Items; }
-  llvm::SmallVectorImpl<DictItem> &getItems() { return Items; }
+  /// The items, for in-place edits (renames, erasures). Drops the key index;
+  /// the next set() or lookup() on a large mapping rebuilds it.
+  llvm::SmallVectorImpl<DictItem> &getItems() {
+    Index.reset();
+    return Items;
+  }
   size_t size() const { return Items.size(); }
 
   /// Returns the value of the first item whose key is a str (or Python 2
@@ -280,7 +287,18 @@ protected:
   explicit MappingValue(Kind K) : Value(K) {}
 
 private:
+  /// Position of the first item whose key hashes to a value, for mappings
+  /// past a few items: a pickle's SETITEMS then costs O(1) per key, not
+  /// O(size), and a state dict of 2M tensors reads in linear time.
+  using KeyIndex = std::unordered_multimap<uint64_t, unsigned>;
+  /// The index, built on demand and valid while it covers every item.
+  KeyIndex *getIndex() const;
+  /// The item whose key equals \p Key (Python equality), or null.
+  DictItem *find(const Value *Key);
+
   llvm::SmallVector<DictItem, 4> Items;
+  mutable std::unique_ptr<KeyIndex> Index;
+  mutable size_t IndexedItems = 0;
 };
 
 /// Python dict.
@@ -446,7 +464,12 @@ public:
   void setData(llvm::StringRef D, std::optional<uint64_t> Offset) {
     Data = D;
     FileOffset = Offset;
+    ZipCRC.reset();
   }
+  /// The CRC-32 a zip input recorded for exactly these bytes, so a zip
+  /// writer need not read them to compute it. Reset by setData.
+  std::optional<uint32_t> getZipCRC() const { return ZipCRC; }
+  void setZipCRC(uint32_t C) { ZipCRC = C; }
 
   /// Legacy (0.x) storage views: this storage is the slice
   /// [ViewOffset, ViewOffset + NumElements) of \p Root, pickled under its
@@ -462,6 +485,7 @@ public:
 
 private:
   DType T;
+  std::optional<uint32_t> ZipCRC;
   uint64_t NumElements;
   std::string Location;
   std::string Key;

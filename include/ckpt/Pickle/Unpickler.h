@@ -19,9 +19,12 @@
 
 namespace ckpt {
 class Checkpoint;
+class GlobalValue;
+class ObjectValue;
 class Value;
 
 namespace pickle {
+struct OpcodeInfo;
 
 /// Resolves a persistent id (the value pushed before PERSID/BINPERSID) into a
 /// node. \p Offset is the absolute file offset of the opcode, for errors.
@@ -34,6 +37,29 @@ struct UnpicklerLimits {
   unsigned MaxDepth = 4096;
   /// Maximum size of the stack plus mark stack.
   uint64_t MaxStack = uint64_t(1) << 26;
+};
+
+/// Watches the machine as it runs, for scanners (`-scan`): each callback gets
+/// the absolute file offset of the opcode, in file order. The values handed
+/// over are the machine's own nodes, owned by the Checkpoint; an observer
+/// cannot change what the machine does. Every callback defaults to nothing.
+class UnpickleObserver {
+public:
+  virtual ~UnpickleObserver();
+  /// Before each opcode runs (its inline argument not yet read).
+  virtual void onOpcode(const OpcodeInfo &Op, uint64_t Offset) {}
+  /// A global was named: GLOBAL, STACK_GLOBAL (module and name taken from
+  /// the stack, memo included), or the class of INST.
+  virtual void onGlobal(const GlobalValue &G, uint64_t Offset) {}
+  /// A call was recorded: REDUCE, NEWOBJ, NEWOBJ_EX, INST or OBJ created
+  /// \p O; its callable is O.getCallable(), a global or any other node.
+  virtual void onCall(const ObjectValue &O, uint64_t Offset) {}
+  /// BUILD hands \p State to \p Target (__setstate__ or __dict__ update).
+  /// Called before the machine checks that the target is an object.
+  virtual void onBuild(const Value &Target, const Value &State,
+                       uint64_t Offset) {}
+  /// PERSID/BINPERSID asks the loader for persistent id \p Pid.
+  virtual void onPersistentLoad(const Value &Pid, uint64_t Offset) {}
 };
 
 /// The outcome of interpreting one pickle.
@@ -50,11 +76,14 @@ struct UnpickleResult {
 /// absolute file offset \p BaseOffset, creating nodes in \p C. Stops at the
 /// first STOP; bytes after it are not read. Errors are DecodeErrors with the
 /// absolute offset of the failing opcode. Without \p PersistentLoad,
-/// persistent ids become PersistentRefValues.
+/// persistent ids become PersistentRefValues. \p Observer, if given, sees
+/// every opcode, global, call, BUILD and persistent load as it happens, so
+/// that what ran before an error is still reported.
 llvm::Expected<UnpickleResult>
 unpickle(Checkpoint &C, llvm::StringRef Bytes, uint64_t BaseOffset,
          PersistentLoadFn PersistentLoad = nullptr,
-         const UnpicklerLimits &Limits = {});
+         const UnpicklerLimits &Limits = {},
+         UnpickleObserver *Observer = nullptr);
 
 /// Prints the opcodes of the pickle at the start of \p Bytes in the style of
 /// `python -m pickletools` (offset, opcode byte, name, argument), one per

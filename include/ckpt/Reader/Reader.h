@@ -22,6 +22,10 @@ struct ReaderOptions {
   /// Lower rebuild calls, state dicts and optimizer state into typed nodes
   /// (off: keep the generic object graph, storages still resolved).
   bool Lower = true;
+  /// The open file the buffer maps, if any: per-record headers (zip local
+  /// headers, legacy element counts) are then read with pread, so that a
+  /// large file is not faulted into memory record by record.
+  int SourceFD = -1;
 };
 
 /// Reads the checkpoint in \p Buf (which the result keeps alive). Errors are
@@ -29,6 +33,13 @@ struct ReaderOptions {
 llvm::Expected<std::unique_ptr<Checkpoint>>
 readCheckpoint(std::unique_ptr<llvm::MemoryBuffer> Buf,
                const ReaderOptions &Opts = {});
+
+/// Maps \p Path read-only (stdin for "-"). \p FD receives the open
+/// descriptor (-1 for stdin), which the caller hands to
+/// Checkpoint::addSourceFile, so that the writer can copy tensor bytes file
+/// to file, or closes.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+openCheckpointFile(llvm::StringRef Path, int &FD);
 
 /// Maps \p Path (or stdin for "-") read-only and reads it.
 llvm::Expected<std::unique_ptr<Checkpoint>>

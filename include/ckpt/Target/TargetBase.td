@@ -20,7 +20,7 @@
 // `-gen-target-docs` writes their Markdown reference. Every name is checked:
 // dtypes against the IR names of ckpt/IR/DTypes.def, storage classes against
 // its storage classes, containers, tensor and parameter forms against the
-// lists below.
+// lists below, module and object classes against their module prefixes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +61,17 @@ class TargetFacts {
   bit weightsOnlyDefault = false;
   /// Highest pickle protocol its Python reads.
   int maxPickleProtocol = 2;
+  /// The torch module classes (torch.nn.Module subclasses, and the few
+  /// torch.nn functions pickled with them) a whole pickled model may name, in
+  /// full, under the module path this release defines them in
+  /// ("torch.nn.modules.conv.Conv2d", "torch.nn.parallel.data_parallel.
+  /// DataParallel", "torch.quantization.stubs.QuantStub"). Not part of the
+  /// weights-only allowlist.
+  list<string> moduleClasses = [];
+  /// Other torch classes pickled whole ("torch.optim.adam.Adam",
+  /// "torch.optim.lr_scheduler.StepLR", "torch.autograd.variable.Variable").
+  /// Not part of the weights-only allowlist.
+  list<string> objectClasses = [];
 }
 
 /// The empty starting point of the oldest release. Not a release itself.
@@ -89,6 +100,10 @@ class Release<string V, TargetFacts Base> : TargetFacts {
   list<string> removeLocations = [];
   list<string> addParamGroupKeys = [];
   list<string> removeParamGroupKeys = [];
+  list<string> addModuleClasses = [];
+  list<string> removeModuleClasses = [];
+  list<string> addObjectClasses = [];
+  list<string> removeObjectClasses = [];
 
   let containers = !listremove(!listconcat(Base.containers, addContainers),
                                removeContainers);
@@ -106,6 +121,12 @@ class Release<string V, TargetFacts Base> : TargetFacts {
   let paramGroupKeys =
       !listremove(!listconcat(Base.paramGroupKeys, addParamGroupKeys),
                   removeParamGroupKeys);
+  let moduleClasses =
+      !listremove(!listconcat(Base.moduleClasses, addModuleClasses),
+                  removeModuleClasses);
+  let objectClasses =
+      !listremove(!listconcat(Base.objectClasses, addObjectClasses),
+                  removeObjectClasses);
 
   let defaultContainer = Base.defaultContainer;
   let maxZipVersion = Base.maxZipVersion;
@@ -115,6 +136,11 @@ class Release<string V, TargetFacts Base> : TargetFacts {
   let tensorOptimizerStep = Base.tensorOptimizerStep;
   let weightsOnlyDefault = Base.weightsOnlyDefault;
   let maxPickleProtocol = Base.maxPickleProtocol;
+}
+
+/// The classes \p Names of module \p Module, in full: "module.Name".
+class ClassesOf<string Module, list<string> Names> {
+  list<string> names = !foreach(N, Names, Module # "." # N);
 }
 
 /// The param-group keys of optimizer \p Opt: "opt:key" for every key.

@@ -19,6 +19,15 @@
 // A fact whose first release is uncertain is placed at the described
 // release nearest the estimate; releases in between may be missing it.
 //
+// Module and object classes (the torch.nn and torch.optim classes a whole
+// pickled model or optimizer names): the 1.13 lists are exactly the public
+// classes of torch 1.13's torch.nn.modules.*, torch.nn.parallel and
+// torch.optim, read from an installed torch 1.13 ("local 1.13"); every
+// older release is 1.13 minus the classes added later, which assumes the
+// module path of a class never changed [M]. First releases come from user
+// reports of `Can't get attribute 'X'` / `module 'torch.nn' has no attribute
+// 'X'` (cited as issue repo#N) and from PR dates; the rest are marked.
+//
 //===----------------------------------------------------------------------===//
 
 include "ckpt/Target/TargetBase.td"
@@ -33,6 +42,75 @@ defvar ClassicDTypeGlobals = [
   "torch.float64", "torch.double", "torch.float32", "torch.float",
   "torch.float16", "torch.half", "torch.int64", "torch.long", "torch.int32",
   "torch.int", "torch.int16", "torch.short", "torch.int8", "torch.uint8"];
+
+// Module paths of torch.nn classes.
+defvar NNAct = "torch.nn.modules.activation";
+defvar NNLinear = "torch.nn.modules.linear";
+defvar NNConv = "torch.nn.modules.conv";
+defvar NNPool = "torch.nn.modules.pooling";
+defvar NNBatchNorm = "torch.nn.modules.batchnorm";
+defvar NNInstanceNorm = "torch.nn.modules.instancenorm";
+defvar NNNorm = "torch.nn.modules.normalization";
+defvar NNDropout = "torch.nn.modules.dropout";
+defvar NNPadding = "torch.nn.modules.padding";
+defvar NNLoss = "torch.nn.modules.loss";
+defvar NNContainer = "torch.nn.modules.container";
+defvar NNOptim = "torch.optim";
+
+// The torch.nn classes of 0.1.12 [M]: 1.13's minus those added later.
+defvar NNClasses_0_1 = !listconcat(
+    ["torch.nn.modules.module.Module",
+     "torch.nn.modules.sparse.Embedding",
+     "torch.nn.modules.pixelshuffle.PixelShuffle",
+     "torch.nn.modules.upsampling.UpsamplingNearest2d",
+     "torch.nn.modules.upsampling.UpsamplingBilinear2d",
+     "torch.nn.modules.distance.PairwiseDistance",
+     "torch.nn.parallel.data_parallel.DataParallel",
+     // A function whole modules of 0.1 - 0.4 pickle for their `_backend`
+     // (corpus t01, t02); still in local 1.13.
+     "torch.nn.backends.thnn._get_thnn_function_backend"],
+    ClassesOf<NNAct, ["Threshold", "ReLU", "Hardtanh", "ReLU6", "Sigmoid",
+                      "Tanh", "ELU", "LeakyReLU", "LogSigmoid", "Softplus",
+                      "Softshrink", "PReLU", "Softsign", "Tanhshrink",
+                      "Softmin", "Softmax", "Softmax2d", "LogSoftmax",
+                      "Hardshrink", "RReLU"]>.names,
+    ClassesOf<NNLinear, ["Linear", "Bilinear"]>.names,
+    ClassesOf<NNConv, ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+                       "ConvTranspose2d", "ConvTranspose3d"]>.names,
+    ClassesOf<NNPool, ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d",
+                       "MaxUnpool2d", "MaxUnpool3d", "AvgPool1d", "AvgPool2d",
+                       "AvgPool3d", "FractionalMaxPool2d", "LPPool2d",
+                       "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+                       "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]>.names,
+    ClassesOf<NNBatchNorm, ["BatchNorm1d", "BatchNorm2d",
+                            "BatchNorm3d"]>.names,
+    ClassesOf<NNInstanceNorm, ["InstanceNorm1d", "InstanceNorm2d",
+                               "InstanceNorm3d"]>.names,
+    ClassesOf<NNDropout, ["Dropout", "Dropout2d", "Dropout3d"]>.names,
+    ClassesOf<NNPadding, ["ReflectionPad2d", "ReplicationPad2d",
+                          "ReplicationPad3d", "ZeroPad2d"]>.names,
+    ClassesOf<"torch.nn.modules.rnn", ["RNNBase", "RNN", "LSTM", "GRU",
+                                       "RNNCellBase", "RNNCell", "LSTMCell",
+                                       "GRUCell"]>.names,
+    ClassesOf<NNContainer, ["Container", "Sequential", "ModuleList",
+                            "ParameterList"]>.names,
+    ClassesOf<NNLoss, ["L1Loss", "NLLLoss", "NLLLoss2d", "KLDivLoss",
+                       "MSELoss", "BCELoss", "CrossEntropyLoss",
+                       "HingeEmbeddingLoss", "MultiLabelMarginLoss",
+                       "SmoothL1Loss", "SoftMarginLoss",
+                       "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
+                       "MarginRankingLoss", "MultiMarginLoss",
+                       "TripletMarginLoss"]>.names);
+
+// The torch.optim classes of 0.1.12 [M], and torch.autograd's Variable,
+// which 0.1 - 0.3 Parameters pickle (corpus t01).
+defvar ObjectClasses_0_1 = [
+  "torch.autograd.variable.Variable", "torch.optim.optimizer.Optimizer",
+  "torch.optim.sgd.SGD", "torch.optim.adam.Adam",
+  "torch.optim.adagrad.Adagrad", "torch.optim.adadelta.Adadelta",
+  "torch.optim.adamax.Adamax", "torch.optim.asgd.ASGD",
+  "torch.optim.rmsprop.RMSprop", "torch.optim.rprop.Rprop",
+  "torch.optim.lbfgs.LBFGS"];
 
 //===----------------------------------------------------------------------===//
 // 0.x
@@ -65,18 +143,42 @@ def Torch_0_1_12 : Release<"0.1.12", NoRelease> {
                              "weight_decay"]>.keys);
   // Python 2.7 reads pickle protocol <= 2 (§1.5).
   let maxPickleProtocol = 2;
+  let addModuleClasses = NNClasses_0_1;
+  let addObjectClasses = ObjectClasses_0_1;
 }
 
 // No change to the format is recorded between 0.1.12 and 0.3.1.
+// torch.nn and torch.optim of 0.2: SELU, GLU, EmbeddingBag, 3-d adaptive
+// pooling, BCEWithLogitsLoss, DistributedDataParallel and the LR schedulers
+// of torch.optim.lr_scheduler [M]; LPPool1d, ConstantPad2d,
+// CosineSimilarity, PoissonNLLLoss and Upsample [L].
 def Torch_0_2 : Release<"0.2", Torch_0_1_12> {
   let summary = "Same format as 0.1.12.";
+  let addModuleClasses = !listconcat(
+      ClassesOf<NNAct, ["SELU", "GLU"]>.names,
+      ClassesOf<NNPool, ["AdaptiveMaxPool3d", "AdaptiveAvgPool3d",
+                         "LPPool1d"]>.names,
+      ClassesOf<NNPadding, ["ConstantPad2d"]>.names,
+      ClassesOf<NNLoss, ["BCEWithLogitsLoss", "PoissonNLLLoss"]>.names,
+      ["torch.nn.modules.sparse.EmbeddingBag",
+       "torch.nn.modules.distance.CosineSimilarity",
+       "torch.nn.modules.upsampling.Upsample",
+       "torch.nn.parallel.distributed.DistributedDataParallel"]);
+  let addObjectClasses = ClassesOf<"torch.optim.lr_scheduler",
+      ["_LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
+       "ReduceLROnPlateau"]>.names;
 }
 
 // UTILS-0.3 has only _rebuild_tensor; _rebuild_tensor_v2 files fail in
 // <= 0.3.1 (§3.1, pytorch#5729).
+// LocalResponseNorm, CrossMapLRN2d, AlphaDropout, CosineAnnealingLR [L].
 def Torch_0_3 : Release<"0.3", Torch_0_2> {
   let summary = "Same format as 0.2; the last release without "
                 "`_rebuild_tensor_v2`.";
+  let addModuleClasses = !listconcat(
+      ClassesOf<NNNorm, ["LocalResponseNorm", "CrossMapLRN2d"]>.names,
+      ClassesOf<NNDropout, ["AlphaDropout"]>.names);
+  let addObjectClasses = ["torch.optim.lr_scheduler.CosineAnnealingLR"];
 }
 
 // 0.4.0: tensors via _rebuild_tensor_v2 (§2.2, pytorch#5729); 0-dim tensors,
@@ -96,6 +198,14 @@ def Torch_0_4_0 : Release<"0.4.0", Torch_0_3> {
   let tensorForm = "tensor";
   let parameterForm = "tensor";
   let addParamGroupKeys = ["adam:amsgrad"];
+  // LayerNorm [M]; ModuleDict, ParameterDict, the 1-d and 3-d pads and
+  // SparseAdam [L].
+  let addModuleClasses = !listconcat(
+      ClassesOf<NNNorm, ["LayerNorm"]>.names,
+      ClassesOf<NNContainer, ["ModuleDict", "ParameterDict"]>.names,
+      ClassesOf<NNPadding, ["ReflectionPad1d", "ReplicationPad1d",
+                            "ConstantPad1d", "ConstantPad3d"]>.names);
+  let addObjectClasses = ["torch.optim.sparse_adam.SparseAdam"];
 }
 
 // 0.4.1: Parameter.__reduce_ex__ -> Parameter(data, requires_grad)
@@ -107,6 +217,12 @@ def Torch_0_4_1 : Release<"0.4.1", Torch_0_4_0> {
                 "`_metadata` module versions.";
   let parameterForm = "parameter_call";
   let hasModuleVersions = true;
+  // GroupNorm: its docs PR pytorch#7086 (30 April 2018) is after 0.4.0
+  // (24 April) [M]. Fold, Unfold, AdaptiveLogSoftmaxWithLoss [L].
+  let addModuleClasses = [
+    "torch.nn.modules.normalization.GroupNorm", "torch.nn.modules.fold.Fold",
+    "torch.nn.modules.fold.Unfold",
+    "torch.nn.modules.adaptive.AdaptiveLogSoftmaxWithLoss"];
 }
 
 //===----------------------------------------------------------------------===//
@@ -118,11 +234,26 @@ def Torch_1_0 : Release<"1.0", Torch_0_4_1> {
   let summary = "Parameters via `_rebuild_parameter`.";
   let addRebuildFunctions = ["_rebuild_parameter"];
   let parameterForm = "parameter";
+  // CELU, CTCLoss, FeatureAlphaDropout [L].
+  let addModuleClasses = [
+    "torch.nn.modules.activation.CELU", "torch.nn.modules.loss.CTCLoss",
+    "torch.nn.modules.dropout.FeatureAlphaDropout"];
 }
 
 // No change to the format is recorded for 1.1.
+// nn.Identity (issues huggingface/transformers#869, asyml/texar-pytorch#123:
+// absent from 1.0, "added in 1.1.0"); MultiheadAttention and SyncBatchNorm
+// [M]; CyclicLR, CosineAnnealingWarmRestarts [L].
 def Torch_1_1 : Release<"1.1", Torch_1_0> {
   let summary = "Same format as 1.0.";
+  let addModuleClasses = [
+    "torch.nn.modules.linear.Identity",
+    "torch.nn.modules.activation.MultiheadAttention",
+    "torch.nn.modules.batchnorm.SyncBatchNorm",
+    // [L]
+    "torch.nn.modules.pooling.FractionalMaxPool3d"];
+  let addObjectClasses = ClassesOf<"torch.optim.lr_scheduler",
+      ["CyclicLR", "CosineAnnealingWarmRestarts"]>.names;
 }
 
 // 1.2: BoolStorage and torch.bool (§2.4, §3.3 [M]). AdamW exists (§3.4 [M]).
@@ -137,6 +268,14 @@ def Torch_1_2 : Release<"1.2", Torch_1_1> {
   let addParamGroupKeys = OptimizerKeys<"adamw", ["params", "lr", "betas",
                                                    "eps", "weight_decay",
                                                    "amsgrad"]>.keys;
+  // nn.Flatten (issue f-dangel/backpack#6: "PyTorch 1.2.0 introduced a
+  // Flatten module"); the Transformer modules [M].
+  let addModuleClasses = !listconcat(
+      ["torch.nn.modules.flatten.Flatten"],
+      ClassesOf<"torch.nn.modules.transformer",
+                ["Transformer", "TransformerEncoder", "TransformerDecoder",
+                 "TransformerEncoderLayer", "TransformerDecoderLayer"]>.names);
+  let addObjectClasses = ["torch.optim.adamw.AdamW"];
 }
 
 // 1.3: BFloat16Storage (§2.4, §3.3 [M]). Quantized tensors: _rebuild_qtensor
@@ -153,6 +292,10 @@ def Torch_1_3 : Release<"1.3", Torch_1_2> {
   let addTorchGlobals = ["torch.bfloat16", "torch.qint8", "torch.quint8",
                          "torch.qint32", "torch.per_tensor_affine",
                          "torch.per_channel_affine"];
+  // Eager-mode quantization stubs (corpus t33) [M]; OneCycleLR [L].
+  let addModuleClasses = ClassesOf<"torch.quantization.stubs",
+      ["QuantStub", "DeQuantStub", "QuantWrapper"]>.names;
+  let addObjectClasses = ["torch.optim.lr_scheduler.OneCycleLR"];
 }
 
 // 1.4: reads zip (§1.1, pytorch#47243, mmdetection#3636), up to version 2
@@ -167,6 +310,10 @@ def Torch_1_4 : Release<"1.4", Torch_1_3> {
   let maxZipVersion = 2;
   let addRebuildFunctions = ["_rebuild_sparse_tensor"];
   let addTorchGlobals = ["torch.serialization._get_layout"];
+  // nn.GELU: PR pytorch#28944 (31 October 2019), after 1.3 [M].
+  // MultiplicativeLR [L].
+  let addModuleClasses = ["torch.nn.modules.activation.GELU"];
+  let addObjectClasses = ["torch.optim.lr_scheduler.MultiplicativeLR"];
 }
 
 // 1.5: zip reader accepts version 3 (§1.4: ">= 3 from 1.5/1.6", [M] for
@@ -175,6 +322,8 @@ def Torch_1_5 : Release<"1.5", Torch_1_4> {
   let summary = "Reads zip version 3; Python 3 only.";
   let maxZipVersion = 3;
   let maxPickleProtocol = 4;
+  // MultiheadAttention's out_proj class [L].
+  let addModuleClasses = ["torch.nn.modules.linear._LinearWithBias"];
 }
 
 // 1.6: torch.save writes zip by default (§1.1, PR pytorch#32958; NOTES).
@@ -186,13 +335,26 @@ def Torch_1_6 : Release<"1.6", Torch_1_5> {
   let addDTypes = ["c64", "c128"];
   let addTorchGlobals = ["torch.complex64", "torch.cfloat", "torch.complex128",
                          "torch.cdouble"];
+  // nn.Hardswish (issues ultralytics/yolov5#773, aovoc/nnieqat-pytorch#8:
+  // absent from 1.5, present in 1.6); Hardsigmoid and stochastic weight
+  // averaging (torch.optim.swa_utils) [M].
+  let addModuleClasses = !listconcat(
+      ClassesOf<NNAct, ["Hardswish", "Hardsigmoid"]>.names,
+      ["torch.optim.swa_utils.AveragedModel"]);
+  let addObjectClasses = ["torch.optim.swa_utils.SWALR"];
 }
 
 // 1.7: the zip reader accepts up to version 5 (§1.4, VER-H "~1.7" [M]);
 // later readers accept more, torch.save still writes 3.
+// nn.SiLU (issues ultralytics/yolov5#1849 on 1.6, wenet-e2e/wenet#626
+// "SiLU is shipped since pyTorch 1.7"); Unflatten and
+// TripletMarginWithDistanceLoss [L].
 def Torch_1_7 : Release<"1.7", Torch_1_6> {
   let summary = "Reads zip version 5.";
   let maxZipVersion = 5;
+  let addModuleClasses = [
+    "torch.nn.modules.activation.SiLU", "torch.nn.modules.flatten.Unflatten",
+    "torch.nn.modules.loss.TripletMarginWithDistanceLoss"];
 }
 
 // 1.8: QUInt4x2Storage (§2.4, §3.3 "~1.8" [L]) and the float-qparams
@@ -203,6 +365,17 @@ def Torch_1_8 : Release<"1.8", Torch_1_7> {
   let addDTypes = ["qu4x2"];
   let addTorchGlobals = ["torch.quint4x2",
                          "torch.per_channel_affine_float_qparams"];
+  // Lazy modules, PixelUnshuffle, GaussianNLLLoss; MultiheadAttention's
+  // out_proj becomes NonDynamicallyQuantizableLinear [L].
+  let addModuleClasses = !listconcat(
+      ClassesOf<NNLinear, ["LazyLinear",
+                           "NonDynamicallyQuantizableLinear"]>.names,
+      ClassesOf<NNConv, ["LazyConv1d", "LazyConv2d", "LazyConv3d",
+                         "LazyConvTranspose1d", "LazyConvTranspose2d",
+                         "LazyConvTranspose3d"]>.names,
+      ["torch.nn.modules.pixelshuffle.PixelUnshuffle",
+       "torch.nn.modules.loss.GaussianNLLLoss"]);
+  let removeModuleClasses = ["torch.nn.modules.linear._LinearWithBias"];
 }
 
 // 1.9: module torch._tensor and _rebuild_from_type_v2 (§2.2, §3.1 [M]).
@@ -210,6 +383,13 @@ def Torch_1_9 : Release<"1.9", Torch_1_8> {
   let summary = "Tensor subclasses via "
                 "`torch._tensor._rebuild_from_type_v2`.";
   let addRebuildFunctions = ["_rebuild_from_type_v2"];
+  // nn.Mish [M]; HuberLoss, the lazy norms [L].
+  let addModuleClasses = !listconcat(
+      ["torch.nn.modules.activation.Mish", "torch.nn.modules.loss.HuberLoss"],
+      ClassesOf<NNBatchNorm, ["LazyBatchNorm1d", "LazyBatchNorm2d",
+                              "LazyBatchNorm3d"]>.names,
+      ClassesOf<NNInstanceNorm, ["LazyInstanceNorm1d", "LazyInstanceNorm2d",
+                                 "LazyInstanceNorm3d"]>.names);
 }
 
 // 1.10: QUInt2x4Storage (§2.4, §3.3 "~1.10" [L]); _rebuild_sparse_csr_tensor
@@ -221,6 +401,17 @@ def Torch_1_10 : Release<"1.10", Torch_1_9> {
   let addDTypes = ["qu2x4"];
   let addTorchGlobals = ["torch.quint2x4"];
   let addParamGroupKeys = ["sgd:maximize"];
+  // ReflectionPad3d; quantization moves to torch.ao.quantization; NAdam,
+  // RAdam and the chained/sequential/constant/linear schedulers [L].
+  let addModuleClasses = !listconcat(
+      ["torch.nn.modules.padding.ReflectionPad3d"],
+      ClassesOf<"torch.ao.quantization.stubs",
+                ["QuantStub", "DeQuantStub", "QuantWrapper"]>.names);
+  let addObjectClasses = !listconcat(
+      ["torch.optim.nadam.NAdam", "torch.optim.radam.RAdam"],
+      ClassesOf<"torch.optim.lr_scheduler",
+                ["ChainedScheduler", "SequentialLR", "ConstantLR",
+                 "LinearLR"]>.names);
 }
 
 // 1.11: Adam maximize (§3.4, PR pytorch#68164); AdamW the same [L].
@@ -229,6 +420,8 @@ def Torch_1_10 : Release<"1.10", Torch_1_9> {
 def Torch_1_11 : Release<"1.11", Torch_1_10> {
   let summary = "Adam `maximize`.";
   let addParamGroupKeys = ["adam:maximize", "adamw:maximize"];
+  // ChannelShuffle (module torch.nn.modules.channelshuffle) [L].
+  let addModuleClasses = ["torch.nn.modules.channelshuffle.ChannelShuffle"];
 }
 
 // 1.12: optimizer `step` is a 0-dim float32 tensor (§3.4, PR pytorch#71333).
@@ -240,6 +433,8 @@ def Torch_1_12 : Release<"1.12", Torch_1_11> {
   let addParamGroupKeys = ["adam:foreach", "adam:capturable", "sgd:foreach",
                            "adamw:foreach", "adamw:capturable"];
   let addLocations = ["mps"];
+  // Dropout1d [L].
+  let addModuleClasses = ["torch.nn.modules.dropout.Dropout1d"];
 }
 
 // 1.13: differentiable (Adam, SGD) and Adam fused (§3.4, docs 1.13);
@@ -256,6 +451,9 @@ def Torch_1_13 : Release<"1.13", Torch_1_12> {
   let addDTypes = ["untyped"];
   let addParamGroupKeys = ["adam:differentiable", "adam:fused",
                            "sgd:differentiable", "adamw:differentiable"];
+  // PolynomialLR [L]. The module and optimizer classes of 1.13 are now
+  // exactly those of local 1.13 (test/Target/module-classes-1.13.test).
+  let addObjectClasses = ["torch.optim.lr_scheduler.PolynomialLR"];
 }
 
 //===----------------------------------------------------------------------===//
@@ -274,13 +472,19 @@ def Torch_2_0 : Release<"2.0", Torch_1_13> {
   let removeRebuildFunctions = ["_rebuild_sparse_csr_tensor"];
   let addParamGroupKeys = ["adamw:fused"];
   let maxPickleProtocol = 5;
+  // The public LRScheduler base class [M].
+  let addObjectClasses = ["torch.optim.lr_scheduler.LRScheduler"];
 }
 
 // 2.1: zip archives gain a `byteorder` record (§1.4), ignored by older
 // readers; float8 dtypes exist but cannot be saved (§3.3, pytorch#114634).
 // Nothing TargetSpec describes changes.
+// The circular pads and ZeroPad1d/3d [L].
 def Torch_2_1 : Release<"2.1", Torch_2_0> {
   let summary = "Same as 2.0 here (zip archives gain `byteorder`).";
+  let addModuleClasses = ClassesOf<NNPadding,
+      ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ZeroPad1d",
+       "ZeroPad3d"]>.names;
 }
 
 // 2.2: _rebuild_tensor_v3 over torch.UntypedStorage for the dtypes without a

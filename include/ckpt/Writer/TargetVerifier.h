@@ -10,6 +10,8 @@
 #define CKPT_WRITER_TARGETVERIFIER_H
 
 #include "llvm/Support/Error.h"
+#include <string>
+#include <vector>
 
 namespace ckpt {
 class Checkpoint;
@@ -20,9 +22,13 @@ struct TargetSpec;
 /// classes, rebuild functions, torch globals, locations, state-dict keys the
 /// release's modules reject, optimizer fields its code misreads), each with
 /// the value's path and the pass that fixes it; success only when the
-/// release can load the checkpoint written under \p Enc.
+/// release can load the checkpoint written under \p Enc. Every torch global
+/// must be in the release's description. Globals outside torch (user
+/// classes, numpy, ...) cannot be judged from a description: they are stored
+/// in \p Assumptions, when given, as "needs X importable (at PATH)".
 llvm::Error verifyForTarget(const Checkpoint &C, const TargetSpec &T,
-                            const Encoding &Enc);
+                            const Encoding &Enc,
+                            std::vector<std::string> *Assumptions = nullptr);
 
 } // namespace ckpt
 

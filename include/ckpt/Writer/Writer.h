@@ -19,6 +19,7 @@
 namespace ckpt {
 class Checkpoint;
 struct TargetSpec;
+class CopyObserver;
 
 /// How the IR is encoded. The defaults reproduce what the input used; a
 /// target description (a later component) fills these per PyTorch release.
@@ -35,6 +36,9 @@ struct Encoding {
   /// the tensor and Parameter encodings, the zip version record and the
   /// pickle protocol. Null writes what the input used.
   const TargetSpec *Target = nullptr;
+  /// Told of tensor bytes as they are written (a progress indicator); may
+  /// be null.
+  CopyObserver *Progress = nullptr;
 };
 
 /// Writes \p C to \p OS (which must be a seekable or a plain stream; only

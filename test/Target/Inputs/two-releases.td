@@ -13,6 +13,8 @@ def Old : Release<"0.4.0", NoRelease> {
   let parameterForm = "tensor";
   let addLocations = ["cpu", "cuda"];
   let addParamGroupKeys = OptimizerKeys<"adam", ["lr", "amsgrad"]>.keys;
+  let addModuleClasses = ClassesOf<"torch.nn.modules.conv",
+                                   ["Conv1d", "Conv2d"]>.names;
 }
 
 // Derives everything from Old; changes a few things.
@@ -30,6 +32,9 @@ def New : Release<"1.6", Old> {
   let tensorOptimizerStep = true;
   let weightsOnlyDefault = true;
   let maxPickleProtocol = 4;
+  let addModuleClasses = ["torch.nn.modules.activation.SiLU"];
+  let removeModuleClasses = ["torch.nn.modules.conv.Conv1d"];
+  let addObjectClasses = ["torch.optim.adam.Adam"];
 }
 
 // Same lists as New: the generated tables share them.
