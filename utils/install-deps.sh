@@ -10,6 +10,8 @@ PKGS=(
   python3-torch python3-numpy python3-xxhash  # the real consumer, for tests
   unzip                                   # `unzip -t` checks in tests
   libtorch-dev                            # the C++ consumer in test/Libtorch
+  zlib1g-dev                              # -scan inflates deflated pickles
+  bsdutils                                # script(1): a terminal for progress tests
 )
 
 missing=()

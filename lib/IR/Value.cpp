@@ -6,6 +6,7 @@
 #include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/bit.h"
+#include <atomic>
 #include <unistd.h>
 
 using namespace llvm;
@@ -283,19 +284,29 @@ void forEachChildRef(Value *V, function_ref<void(Value *&)> Fn) {
   }
 }
 
+uint32_t newVisitWalk() {
+  static std::atomic<uint32_t> Next{0};
+  uint32_t W = ++Next;
+  if (W == 0) // Wrapped: 0 is every node's initial mark.
+    W = ++Next;
+  return W;
+}
+
 std::vector<Value *> collectReachable(Value *Root) {
   std::vector<Value *> Out;
   if (!Root || Root->isScalar())
     return Out;
-  DenseSet<Value *> Seen{Root};
+  uint32_t Walk = newVisitWalk();
+  Root->markVisited(Walk);
   SmallVector<Value *, 64> Work{Root};
+  SmallVector<Value *, 8> Children;
   while (!Work.empty()) {
     Value *V = Work.pop_back_val();
     Out.push_back(V);
-    SmallVector<Value *, 8> Children;
+    Children.clear();
     forEachChild(V, [&](Value *Ch) { Children.push_back(Ch); });
     for (Value *Ch : llvm::reverse(Children))
-      if (!Ch->isScalar() && Seen.insert(Ch).second)
+      if (!Ch->isScalar() && Ch->markVisited(Walk))
         Work.push_back(Ch);
   }
   return Out;

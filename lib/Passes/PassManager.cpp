@@ -303,11 +303,10 @@ Expected<std::unique_ptr<Pass>> createPass(const PipelineEntry &E) {
 //===----------------------------------------------------------------------===//
 
 void pruneUnreferencedStorages(Checkpoint &C) {
-  DenseSet<const StorageValue *> Used;
-  DenseSet<const Value *> Seen;
+  uint32_t Walk = newVisitWalk();
   SmallVector<const Value *, 64> Work;
   auto Push = [&](const Value *V) {
-    if (V && !V->isScalar() && Seen.insert(V).second)
+    if (V && !V->isScalar() && V->markVisited(Walk))
       Work.push_back(V);
   };
   Push(C.getRoot());
@@ -315,14 +314,13 @@ void pruneUnreferencedStorages(Checkpoint &C) {
     const Value *V = Work.pop_back_val();
     if (auto *T = dyn_cast<TensorValue>(V))
       Push(T->getStorage());
-    if (auto *S = dyn_cast<StorageValue>(V)) {
-      Used.insert(S);
+    if (auto *S = dyn_cast<StorageValue>(V))
       Push(S->getViewRoot());
-    }
     forEachChild(V, Push);
   }
+  // Reached storages carry this walk's mark.
   llvm::erase_if(C.getStorages(),
-                 [&](StorageValue *S) { return !Used.count(S); });
+                 [&](StorageValue *S) { return S->markVisited(Walk); });
 }
 
 namespace {
@@ -422,9 +420,11 @@ Error PassManager::run(Checkpoint &C) {
         return makeError("pass '{0}' failed: {1}", E.Text,
                          toString(std::move(Err)));
     }
-    pruneUnreferencedStorages(C);
-    if (!Stats.empty())
+    // A pass that reports no change changed nothing to prune.
+    if (!Stats.empty()) {
+      pruneUnreferencedStorages(C);
       Changed = true;
+    }
 
     if (PI.VerifyEach)
       if (Error Err = verifyCheckpoint(C))

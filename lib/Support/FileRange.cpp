@@ -123,7 +123,7 @@ Expected<uint32_t> crc32FileRange(const FileRange &R) {
   for (uint64_t Done = 0; Done < R.Size;) {
     size_t Len = std::min<uint64_t>(ChunkSize, R.Size - Done);
     if (Error E = readChunk(R.FD, R.Offset + Done, Buf.get(), Len))
-      return std::move(E);
+      return E;
     CRC = crc32(CRC, ArrayRef<uint8_t>(
                          reinterpret_cast<const uint8_t *>(Buf.get()), Len));
     Done += Len;

@@ -27,6 +27,7 @@
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Compiler.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -242,9 +243,6 @@ static void reportError(raw_ostream &OS, StringRef File, Error E) {
     EI.log(OS);
     OS << '\n';
   });
-}
-static void reportError(StringRef File, Error E) {
-  reportError(errs(), File, std::move(E));
 }
 
 /// What every file of a run shares: the pipeline and the release to write.
@@ -789,8 +787,9 @@ int main(int argc, char **argv) {
   Cfg.WantsText = WantsText;
   Cfg.ShowProgress = !Quiet && sys::Process::StandardErrIsDisplayed();
   if (!Batch) {
-    // One file: the process exits right after, so the IR is not freed.
-    Cfg.FreeIR = false;
+    // One file: the process exits right after, so the IR is not freed
+    // (except where LeakSanitizer watches).
+    Cfg.FreeIR = LLVM_ADDRESS_SANITIZER_BUILD;
     return processFile(InputFilename, OutputFilename, Cfg, errs()) ? 0 : 1;
   }
   Cfg.ShowProgress = false; // runBatch reports per file instead.

@@ -72,12 +72,29 @@ public:
   /// Whether this node is a scalar (never holds references to other nodes).
   bool isScalar() const { return K <= Kind::ByteArray; }
 
+  /// Walks of the whole graph mark the nodes they reached with their own
+  /// number instead of keeping a set of millions of pointers; see
+  /// VisitMarker.
+  bool markVisited(uint32_t Walk) const {
+    if (Mark == Walk)
+      return false;
+    Mark = Walk;
+    return true;
+  }
+
 protected:
   explicit Value(Kind K) : K(K) {}
 
 private:
   const Kind K;
+  /// The last walk that reached this node (fits the padding after K).
+  mutable uint32_t Mark = 0;
 };
+
+/// A fresh number for one walk over a graph (markVisited): nodes still
+/// carrying an older walk's number count as unvisited. Walks may run in
+/// parallel on different checkpoints, not on one.
+uint32_t newVisitWalk();
 
 //===----------------------------------------------------------------------===//
 // Scalars
