@@ -358,9 +358,41 @@ def WeightsOnlyCompat : Pass<"weights-only-compat"> {
   let constructor = "ckpt::createWeightsOnlyCompatPass";
 }
 
+def ObjectsToStateDicts : Pass<"objects-to-state-dicts"> {
+  let summary = "Replaces whole pickled modules and optimizers by their state dicts";
+  let description = [{
+    `torch.save(model)` and `torch.save({'model': model, 'optimizer': opt})`
+    pickle the objects themselves, which `torch.load(weights_only=True)`
+    refuses (`Unsupported global: GLOBAL __main__.Net`). Each `nn.Module`
+    (an object whose state has `_parameters`, `_buffers` and `_modules`)
+    that is the root, or a value of a root dict, list or tuple, becomes what
+    torch 1.13's `module.state_dict()` returns: an OrderedDict of the
+    detached parameters and persistent buffers under their dotted names, in
+    torch's order, with `_metadata` holding each module's `_version` (2 for
+    BatchNorm and InstanceNorm, and for user modules with a
+    `num_batches_tracked` buffer; 1 otherwise). Each `torch.optim` optimizer
+    there becomes `optimizer.state_dict()`: parameters numbered in order of
+    appearance across `param_groups`, `state` keyed by those numbers.
+    Objects that cannot be converted faithfully (state-dict hooks, torch
+    classes outside `torch.nn.modules`, a parameter that is not a tensor, an
+    optimizer state keyed by an unknown parameter) are left for the target
+    verifier to name.
+  }];
+  let statistics = [
+    Statistic<"modules", "Pickled modules made state dicts">,
+    Statistic<"optimizers", "Pickled optimizers made state dicts">
+  ];
+  let constructor = "ckpt::createObjectsToStateDictsPass";
+}
+
 def UpgradeWeightsOnly : Pipeline<"upgrade-weights-only"> {
   let summary = "Makes a checkpoint load with torch.load(weights_only=True) (2.6+)";
-  let passes = "weights-only-compat";
+  let description = [{
+    Whole pickled modules and optimizers become their state dicts
+    (`objects-to-state-dicts`); numpy values, `argparse.Namespace` and
+    `TorchVersion` become plain data (`weights-only-compat`).
+  }];
+  let passes = "objects-to-state-dicts,weights-only-compat";
   let target = "2.6";
 }
 

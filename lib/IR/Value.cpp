@@ -182,6 +182,15 @@ Checkpoint::~Checkpoint() {
     ::close(F.FD);
 }
 
+std::vector<Value *> Checkpoint::getReachableForPass() {
+  if (!ReachableValid || ReachableUsedInPass) {
+    Reachable = collectReachable(Root);
+    ReachableValid = true;
+  }
+  ReachableUsedInPass = true;
+  return Reachable;
+}
+
 void Checkpoint::addSourceFile(MemoryBufferRef Buf, int FD) {
   SourceFiles.push_back({Buf.getBuffer(), FD});
 }

@@ -411,7 +411,11 @@ Error PassManager::run(Checkpoint &C) {
         T = std::make_unique<Timer>(E.Text, E.Text, TG);
         T->startTimer();
       }
+      C.beginPass();
       Error Err = (*P)->run(C, Stats);
+      // A pass reports every change in its statistics: none means the graph
+      // is as it was, and the next pass may reuse its walk.
+      C.endPass(!Stats.empty());
       if (T) {
         T->stopTimer();
         Timers.push_back(std::move(T));

@@ -33,7 +33,7 @@ namespace {
 
 /// Every node reachable from the root, each once.
 std::vector<Value *> reachable(Checkpoint &C) {
-  return collectReachable(C.getRoot());
+  return C.getReachableForPass();
 }
 
 /// The qualified class name of a pickled object: its callable global, or the

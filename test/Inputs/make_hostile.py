@@ -910,8 +910,15 @@ def limited(argv):
             raise SystemExit("limited: bad argument " + argv[i])
         i += 2
 
+    # Under ASan (lit sets CKPT_SANITIZED) the runtime reserves terabytes of
+    # shadow address space: no RLIMIT_AS there, and more CPU time.
+    sanitized = os.environ.get("CKPT_SANITIZED") == "1"
+    if sanitized:
+        cpu *= 4
+
     def setup():
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        if not sanitized:
+            resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     rc = subprocess.run(argv[i + 1:], preexec_fn=setup).returncode
     return rc if rc >= 0 else 128 - rc

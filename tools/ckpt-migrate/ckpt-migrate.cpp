@@ -37,6 +37,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/thread.h"
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -593,7 +594,7 @@ static int runBatch(ArrayRef<std::string> Inputs, StringRef Dir,
   return Failed ? 1 : 0;
 }
 
-int main(int argc, char **argv) {
+static int toolMain(int argc, char **argv) {
   InitLLVM X(argc, argv);
   ToolName = sys::path::filename(argv[0]);
   // A file-size limit must surface as a write error, not kill the process.
@@ -623,7 +624,7 @@ int main(int argc, char **argv) {
     // The project's include/ (for ckpt/Passes/PassBase.td): next to the
     // build tree's bin/, or where the sources were configured.
     SmallString<256> FromExe(sys::path::parent_path(
-        sys::fs::getMainExecutable(argv[0], (void *)&main)));
+        sys::fs::getMainExecutable(argv[0], (void *)&toolMain)));
     sys::path::append(FromExe, "..", "..", "include");
     Includes.push_back(std::string(FromExe));
     Includes.push_back(CKPT_SOURCE_INCLUDE_DIR);
@@ -794,4 +795,16 @@ int main(int argc, char **argv) {
   }
   Cfg.ShowProgress = false; // runBatch reports per file instead.
   return runBatch(InputFilenames, OutputDir, Cfg);
+}
+
+int main(int argc, char **argv) {
+  // The printer, the verifier and the writer walk object graphs
+  // recursively, up to the reader's nesting limit (4096 levels); a large
+  // stack keeps that safe in every build, sanitizer builds included, whose
+  // frames are several times larger.
+  int RC = 1;
+  llvm::thread T(std::optional<unsigned>(512u << 20),
+                 [&] { RC = toolMain(argc, argv); });
+  T.join();
+  return RC;
 }

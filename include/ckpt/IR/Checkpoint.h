@@ -72,7 +72,23 @@ public:
   BoolValue *getBool(bool B) { return B ? True : False; }
 
   Value *getRoot() const { return Root; }
-  void setRoot(Value *V) { Root = V; }
+  void setRoot(Value *V) {
+    Root = V;
+    ReachableValid = false;
+  }
+
+  /// collectReachable(getRoot()), for passes. Passes that report no change
+  /// leave the graph as it was, so the pass manager lets the next pass reuse
+  /// the list: within a pass, only the first call may return it; later calls
+  /// walk again (the pass may have changed the graph meanwhile).
+  std::vector<Value *> getReachableForPass();
+  /// Called by the pass manager before each pass, and after it with whether
+  /// the pass reported a change.
+  void beginPass() { ReachableUsedInPass = false; }
+  void endPass(bool Changed) {
+    if (Changed)
+      ReachableValid = false;
+  }
 
   ContainerInfo &getContainer() { return Container; }
   const ContainerInfo &getContainer() const { return Container; }
@@ -109,6 +125,8 @@ private:
     int FD;
   };
   std::vector<SourceFile> SourceFiles;
+  std::vector<Value *> Reachable;
+  bool ReachableValid = false, ReachableUsedInPass = false;
   std::deque<std::string> SavedBytes;
   NoneValue *None;
   BoolValue *True, *False;
