@@ -811,6 +811,12 @@ class Bench:
         lines += ["The Python baseline and ckpt-migrate write the same checkpoint: where both ran, the last outputs "
                   "are loaded with torch and compared ([bench/compare_outputs.py](../bench/compare_outputs.py): "
                   "keys, `_metadata`, dtypes, shapes, strides, values, legacy container).", ""]
+        # The analysis of missed targets is written by people, versioned
+        # beside this script, and carried into every generated page.
+        analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+        if os.path.exists(analysis):
+            with open(analysis) as f:
+                lines += [f.read().rstrip("\n"), ""]
         os.makedirs(os.path.dirname(os.path.abspath(a.doc)), exist_ok=True)
         with open(a.doc, "w") as f:
             f.write("\n".join(lines))
