@@ -215,7 +215,9 @@ private:
               formatv("torch.load(weights_only=True), the default since 2.6, "
                       "refuses the global {0}",
                       G->getQualifiedName()),
-              "weights-only-compat, or a state dict instead of the object");
+              "upgrade-weights-only (weights-only-compat for numpy and "
+              "argparse values, objects-to-state-dicts for whole modules and "
+              "optimizers)");
       return;
     }
     StringRef M = G->getModule();
