@@ -23,13 +23,12 @@
 
 #include "ckpt/Container/Archive.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Support/FileRange.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/DataExtractor.h"
 #include "llvm/Support/Endian.h"
 #include <numeric>
-
-#include <unistd.h>
 
 using namespace llvm;
 
@@ -400,13 +399,11 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
     if (FD < 0)
       return Data.substr(H, Len);
     Copy.resize(Len);
-    for (uint64_t Done = 0; Done < Len;) {
-      ssize_t N = ::pread(FD, Copy.data() + Done, Len - Done, H + Done);
-      if (N <= 0)
-        return decodeError(H + Done, "cannot read the local header of entry "
-                                     "'{0}' from the file",
-                           E.Name);
-      Done += N;
+    if (Error Err = readFileRange({FD, H, Len}, Copy.data())) {
+      consumeError(std::move(Err));
+      return decodeError(H, "cannot read the local header of entry '{0}' "
+                            "from the file",
+                         E.Name);
     }
     return StringRef(Copy);
   };

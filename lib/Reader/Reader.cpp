@@ -13,13 +13,13 @@
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Lowering.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Support/FileRange.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"
-#include <unistd.h>
 
 using namespace llvm;
 
@@ -343,8 +343,12 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD) {
                          *Key);
     // Read with pread when the file is open: see ReaderOptions::SourceFD.
     char CountBytes[8];
-    if (FD < 0 || ::pread(FD, CountBytes, 8, Pos) != 8)
+    if (FD < 0)
       memcpy(CountBytes, File.data() + Pos, 8);
+    else if (Error E = readFileRange({FD, Pos, 8}, CountBytes))
+      return decodeError(Pos, "cannot read the element count of storage "
+                              "'{0}': {1}",
+                         *Key, toString(std::move(E)));
     uint64_t Count =
         support::endian::read<uint64_t, llvm::endianness::little>(CountBytes);
     if (Count != S->getNumElements())

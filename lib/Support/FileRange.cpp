@@ -51,6 +51,10 @@ static Error readChunk(int FD, uint64_t Off, char *Buf, size_t Len) {
   return Error::success();
 }
 
+Error readFileRange(const FileRange &R, char *Out) {
+  return readChunk(R.FD, R.Offset, Out, R.Size);
+}
+
 /// The kernel copy into a file stream. Returns false when the kernel cannot
 /// do it for these files (then nothing was written), true when done.
 static Expected<bool> kernelCopy(const FileRange &R, raw_fd_ostream &OS,

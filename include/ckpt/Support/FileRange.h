@@ -32,6 +32,10 @@ public:
   virtual void copied(uint64_t Bytes) = 0;
 };
 
+/// Reads the bytes of \p R into \p Out (R.Size bytes). Fails if the file is
+/// shorter than the range claims.
+llvm::Error readFileRange(const FileRange &R, char *Out);
+
 /// Appends the bytes of \p R to \p OS through a 1 MiB buffer read with
 /// pread. Fails if the file is shorter than the range claims.
 llvm::Error copyFileRange(const FileRange &R, llvm::raw_ostream &OS,
