@@ -178,6 +178,8 @@ Checkpoint::Checkpoint()
       False(create<BoolValue>(false)) {}
 
 Checkpoint::~Checkpoint() {
+  for (Value *V : NodesToDestroy)
+    destroyValue(V);
   for (const SourceFile &F : SourceFiles)
     ::close(F.FD);
 }
@@ -291,6 +293,41 @@ void forEachChildRef(Value *V, function_ref<void(Value *&)> Fn) {
   default:
     return;
   }
+}
+
+void destroyValue(Value *V) {
+  switch (V->getKind()) {
+#define CKPT_DESTROY(KIND, CLASS)                                              \
+  case Value::Kind::KIND:                                                      \
+    static_cast<CLASS *>(V)->~CLASS();                                         \
+    return;
+    CKPT_DESTROY(None, NoneValue)
+    CKPT_DESTROY(Bool, BoolValue)
+    CKPT_DESTROY(Int, IntValue)
+    CKPT_DESTROY(BigInt, BigIntValue)
+    CKPT_DESTROY(Float, FloatValue)
+    CKPT_DESTROY(Complex, ComplexValue)
+    CKPT_DESTROY(Str, StrValue)
+    CKPT_DESTROY(Bytes, BytesValue)
+    CKPT_DESTROY(Py2Str, Py2StrValue)
+    CKPT_DESTROY(ByteArray, ByteArrayValue)
+    CKPT_DESTROY(Tuple, TupleValue)
+    CKPT_DESTROY(List, ListValue)
+    CKPT_DESTROY(Set, SetValue)
+    CKPT_DESTROY(FrozenSet, FrozenSetValue)
+    CKPT_DESTROY(Dict, DictValue)
+    CKPT_DESTROY(Global, GlobalValue)
+    CKPT_DESTROY(Object, ObjectValue)
+    CKPT_DESTROY(PersistentRef, PersistentRefValue)
+    CKPT_DESTROY(Extension, ExtensionValue)
+    CKPT_DESTROY(Storage, StorageValue)
+    CKPT_DESTROY(Tensor, TensorValue)
+    CKPT_DESTROY(Parameter, ParameterValue)
+    CKPT_DESTROY(StateDict, StateDictValue)
+    CKPT_DESTROY(OptimizerState, OptimizerStateValue)
+#undef CKPT_DESTROY
+  }
+  llvm_unreachable("unknown value kind");
 }
 
 uint32_t newVisitWalk() {

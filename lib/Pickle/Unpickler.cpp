@@ -354,20 +354,22 @@ private:
     return Items;
   }
 
-  /// Depth bookkeeping: containers record the depth of what they contain.
-  unsigned depthOf(Value *V) const {
-    auto It = Depth.find(V);
-    return It == Depth.end() ? 0 : It->second;
-  }
+  /// Depth bookkeeping: containers record the depth of what they contain
+  /// in their build scratch (Value::getBuildDepth); a container that gains
+  /// depth after it was nested makes the result's bound inexact.
   Error noteChild(Value *Parent, Value *Child) {
-    unsigned D = depthOf(Child) + 1;
-    unsigned &PD = Depth[Parent];
-    if (D > PD) {
-      PD = D;
+    unsigned D = Child->getBuildDepth() + 1;
+    Child->setBuildNested();
+    if (Child == Parent) // A cycle of one; longer ones show as growth.
+      Result.DepthBounded = false;
+    if (D > Parent->getBuildDepth()) {
       if (D > Limits.MaxDepth)
         return decodeError(CurOffset,
                            "objects nested deeper than {0} levels (limit)",
                            Limits.MaxDepth);
+      Parent->setBuildDepth(D);
+      if (Parent->isBuildNested())
+        Result.DepthBounded = false;
     }
     return Error::success();
   }
@@ -404,7 +406,6 @@ private:
   std::vector<Value *> Stack;
   std::vector<size_t> Marks;
   MemoTable Memo;
-  DenseMap<Value *, unsigned> Depth;
   unsigned Protocol = 0;
   uint64_t CurOffset = 0;
   StringRef CurName;

@@ -361,10 +361,10 @@ void Lowerer::run() {
 
   // Post-order over the graph, iteratively (hostile pickles nest deeply).
   std::vector<Value *> PostOrder;
-  DenseSet<Value *> Seen;
+  uint32_t Walk = newVisitWalk();
   SmallVector<std::pair<Value *, bool>, 64> Work;
   for (Value **R : Roots)
-    if (Seen.insert(*R).second)
+    if ((*R)->markVisited(Walk))
       Work.push_back({*R, false});
   while (!Work.empty()) {
     auto [V, Expanded] = Work.pop_back_val();
@@ -376,7 +376,7 @@ void Lowerer::run() {
     SmallVector<Value *, 8> Children;
     forEachChild(V, [&](Value *Ch) { Children.push_back(Ch); });
     for (Value *Ch : llvm::reverse(Children))
-      if (!Ch->isScalar() && Seen.insert(Ch).second)
+      if (!Ch->isScalar() && Ch->markVisited(Walk))
         Work.push_back({Ch, false});
   }
 

@@ -98,16 +98,19 @@ Expected<StoragePid> parseStoragePid(TupleValue *Pid, uint64_t Offset) {
   return StoragePid{*T, Key->str(), Loc->str(), uint64_t(N->getValue())};
 }
 
-/// Fails unless the objects reachable from \p Root nest at most as deep as
-/// the unpickler's limit. The unpickler counts depth as children are added,
-/// which misses containers filled after they were themselves nested (a list
-/// appended to its parent first and given its own child later): that builds
-/// any depth top-down. The printer, the verifier and the writer recurse, so
-/// the whole graph is measured here, iteratively: the longest path through
-/// the strongly connected components, each weighted by its size (a
-/// recursive walk can go once around a cycle). \p Offset is where the
-/// pickle starts.
-Error checkNesting(Value *Root, uint64_t Offset) {
+/// Fails unless the objects reachable from the root of \p R nest at most as
+/// deep as the unpickler's limit. The unpickler counts depth as children are
+/// added, which is exact unless a container was filled after it was itself
+/// nested (a list appended to its parent first and given its own child
+/// later, or any cycle): that builds any depth top-down, and R.DepthBounded
+/// says so. The printer, the verifier and the writer recurse, so such a
+/// graph is measured here, iteratively: the longest path through the
+/// strongly connected components, each weighted by its size (a recursive
+/// walk can go once around a cycle). \p Offset is where the pickle starts.
+Error checkNesting(const pickle::UnpickleResult &R, uint64_t Offset) {
+  if (R.DepthBounded)
+    return Error::success();
+  Value *Root = R.Root;
   const unsigned Limit = pickle::UnpicklerLimits().MaxDepth;
   if (!Root || Root->isScalar())
     return Error::success();
@@ -249,7 +252,7 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD) {
   auto SysInfo = Next();
   if (!SysInfo)
     return SysInfo.takeError();
-  if (Error E = checkNesting(SysInfo->Root, SysInfoPos))
+  if (Error E = checkNesting(*SysInfo, SysInfoPos))
     return E;
   CI.SysInfo = SysInfo->Root;
   if (auto *D = dyn_cast<MappingValue>(SysInfo->Root))
@@ -308,7 +311,7 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD) {
   auto Main = Next(PersistentLoad);
   if (!Main)
     return Main.takeError();
-  if (Error E = checkNesting(Main->Root, MainPos))
+  if (Error E = checkNesting(*Main, MainPos))
     return E;
   C.setRoot(Main->Root);
   CI.PickleProtocol = Main->Protocol;
@@ -459,7 +462,7 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD) {
                                PersistentLoad);
   if (!Main)
     return Main.takeError();
-  if (Error E = checkNesting(Main->Root, DataPkl->DataOffset))
+  if (Error E = checkNesting(*Main, DataPkl->DataOffset))
     return E;
   C.setRoot(Main->Root);
   CI.PickleProtocol = Main->Protocol;
@@ -486,7 +489,7 @@ Error readTar(Checkpoint &C, MemoryBufferRef Buf) {
   auto SysInfo = pickle::unpickle(C, Tar->getData(**SysM), (*SysM)->DataOffset);
   if (!SysInfo)
     return SysInfo.takeError();
-  if (Error E = checkNesting(SysInfo->Root, (*SysM)->DataOffset))
+  if (Error E = checkNesting(*SysInfo, (*SysM)->DataOffset))
     return E;
   CI.SysInfo = SysInfo->Root;
 
@@ -687,7 +690,7 @@ Error readTar(Checkpoint &C, MemoryBufferRef Buf) {
                                PersistentLoad);
   if (!Main)
     return Main.takeError();
-  if (Error E = checkNesting(Main->Root, (*PM)->DataOffset))
+  if (Error E = checkNesting(*Main, (*PM)->DataOffset))
     return E;
   C.setRoot(Main->Root);
   CI.PickleProtocol = Main->Protocol;
@@ -731,7 +734,7 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
       E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD);
       break;
     }
-    if ((E = checkNesting(R->Root, 0)))
+    if ((E = checkNesting(*R, 0)))
       break;
     C->setRoot(R->Root);
     C->getContainer().PickleProtocol = R->Protocol;

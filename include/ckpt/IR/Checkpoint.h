@@ -13,11 +13,13 @@
 #include "ckpt/IR/Value.h"
 #include "ckpt/Support/FileRange.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Allocator.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace ckpt {
@@ -58,11 +60,13 @@ public:
   Checkpoint(const Checkpoint &) = delete;
   Checkpoint &operator=(const Checkpoint &) = delete;
 
-  /// Creates a node owned by this checkpoint.
+  /// Creates a node owned by this checkpoint. Nodes live in an arena and
+  /// are destroyed with the checkpoint, never one by one.
   template <typename T, typename... Args> T *create(Args &&...As) {
-    auto Owned = std::make_unique<T>(std::forward<Args>(As)...);
-    T *Ptr = Owned.get();
-    Nodes.push_back(std::move(Owned));
+    static_assert(std::is_base_of_v<Value, T>, "checkpoints own IR nodes");
+    T *Ptr = new (NodeArena.Allocate<T>()) T(std::forward<Args>(As)...);
+    if constexpr (!std::is_trivially_destructible_v<T>)
+      NodesToDestroy.push_back(Ptr);
     return Ptr;
   }
 
@@ -118,7 +122,9 @@ public:
   void setSourceName(std::string N) { SourceName = std::move(N); }
 
 private:
-  std::vector<std::unique_ptr<Value>> Nodes;
+  llvm::BumpPtrAllocator NodeArena;
+  /// The nodes whose class has a non-trivial destructor (strings, vectors).
+  std::vector<Value *> NodesToDestroy;
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> Buffers;
   struct SourceFile {
     llvm::StringRef Bytes;

@@ -67,7 +67,6 @@ public:
   };
 
   Kind getKind() const { return K; }
-  virtual ~Value() = default;
 
   /// Whether this node is a scalar (never holds references to other nodes).
   bool isScalar() const { return K <= Kind::ByteArray; }
@@ -82,14 +81,33 @@ public:
     return true;
   }
 
+  /// Scratch for whoever builds the graph (the unpickler bounds nesting with
+  /// it, see pickle::unpickle): the depth of what this node holds so far,
+  /// saturated at 65535, and whether it is already held by another node.
+  /// Meaningless once the graph is built.
+  unsigned getBuildDepth() const { return BuildDepth; }
+  void setBuildDepth(unsigned D) { BuildDepth = D > 0xffff ? 0xffff : D; }
+  bool isBuildNested() const { return BuildNested; }
+  void setBuildNested() { BuildNested = true; }
+
 protected:
   explicit Value(Kind K) : K(K) {}
+  /// Not virtual: a Checkpoint destroys its nodes as their concrete classes
+  /// (see destroyValue), so nodes carry no vtable and a header is 8 bytes.
+  ~Value() = default;
 
 private:
   const Kind K;
-  /// The last walk that reached this node (fits the padding after K).
+  // The fields below fill the padding after K: a node header stays 16 bytes.
+  bool BuildNested = false;
+  uint16_t BuildDepth = 0;
+  /// The last walk that reached this node.
   mutable uint32_t Mark = 0;
 };
+
+/// Runs the destructor of \p V's concrete class (by its kind), without
+/// freeing its memory: nodes live in their Checkpoint's arena.
+void destroyValue(Value *V);
 
 /// A fresh number for one walk over a graph (markVisited): nodes still
 /// carrying an older walk's number count as unvisited. Walks may run in

@@ -70,6 +70,13 @@ struct UnpickleResult {
   uint64_t End = 0;
   /// The protocol from the PROTO opcode (0 when there was none).
   unsigned Protocol = 0;
+  /// Whether the depth limit is known to hold for the whole graph. The
+  /// machine counts depth as children are added; that is exact unless a
+  /// container gained depth after it was itself put into another (a list
+  /// appended to its parent first and filled later, or any cycle), which
+  /// builds any depth top-down. Then this is false and a caller whose walks
+  /// recurse must measure the graph itself.
+  bool DepthBounded = true;
 };
 
 /// Interprets the pickle at the start of \p Bytes, whose first byte is at
