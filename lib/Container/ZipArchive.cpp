@@ -377,10 +377,9 @@ Expected<CentralEntry> readCentralEntry(StringRef Data, uint64_t &Off,
 /// and returns the member with its data range; the data must end at or before
 /// \p CDOffset.
 Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
-                                        uint64_t CDOffset, int FD) {
+                                        uint64_t CDOffset,
+                                        FileWindowReader *File) {
   uint64_t H = E.HeaderOffset;
-  std::string Limit =
-      ("the central directory at offset " + Twine(CDOffset)).str();
   if (H >= CDOffset)
     return decodeError(E.EntryOffset,
                        "central directory entry '{0}' places its local header "
@@ -388,24 +387,25 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
                        "directory at offset {2}",
                        E.Name, H, CDOffset);
   if (Error Err = checkFits(H, LocalHeaderSize, CDOffset,
-                            "local header of entry '" + E.Name + "'", Limit))
+                            "local header of entry '" + E.Name + "'",
+                            "the central directory at offset " +
+                                Twine(CDOffset)))
     return Err;
   // The header's bytes, from offset H. With the file open they are read
   // with pread: faulting a mapped header in maps the whole page-cache folio
   // around it (megabytes of tensor data), and peak memory would grow with
   // the number of records.
-  std::string Copy;
   auto Fetch = [&](uint64_t Len) -> Expected<StringRef> {
-    if (FD < 0)
+    if (!File)
       return Data.substr(H, Len);
-    Copy.resize(Len);
-    if (Error Err = readFileRange({FD, H, Len}, Copy.data())) {
-      consumeError(std::move(Err));
+    auto Bytes = File->read(H, Len);
+    if (!Bytes) {
+      consumeError(Bytes.takeError());
       return decodeError(H, "cannot read the local header of entry '{0}' "
                             "from the file",
                          E.Name);
     }
-    return StringRef(Copy);
+    return *Bytes;
   };
   Expected<StringRef> L = Fetch(LocalHeaderSize);
   if (!L)
@@ -435,7 +435,7 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
   if (Error Err = checkFits(
           H + LocalHeaderSize, uint64_t(NameLen) + ExtraLen, CDOffset,
           "name and extra field of local header of entry '" + E.Name + "'",
-          Limit))
+          "the central directory at offset " + Twine(CDOffset)))
     return Err;
   L = Fetch(LocalHeaderSize + NameLen);
   if (!L)
@@ -542,6 +542,9 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
   A.RootName = Entries[0].Name.take_front(Slash).str();
 
   A.Members.reserve(Entries.size());
+  std::optional<FileWindowReader> File;
+  if (FD >= 0)
+    File.emplace(FD, size_t(64) << 10);
   for (const CentralEntry &E : Entries) {
     StringRef Record = E.Name;
     if (!Record.consume_front(A.RootName) || !Record.consume_front("/"))
@@ -565,7 +568,7 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
                          "stored entry '{0}' has compressed size {1} but "
                          "size {2}",
                          E.Name, E.CompressedSize, E.Size);
-    Expected<ArchiveMember> M = readLocalHeader(Data, E, CD.Offset, FD);
+    Expected<ArchiveMember> M = readLocalHeader(Data, E, CD.Offset, File ? &*File : nullptr);
     if (!M)
       return M.takeError();
     A.ByRecordName[Record] = A.Members.size();

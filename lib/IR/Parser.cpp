@@ -477,16 +477,9 @@ private:
                                               std::optional<uint64_t> Label);
   LLVM_ATTRIBUTE_NOINLINE bool
   parseOptimizerState(Value *&Out, std::optional<uint64_t> Label);
-  /// Parses the operand of `hooks`: a value or `absent` (null).
+  /// Parses the operand of `hooks`: a value, or `absent` (older text; the
+  /// default fresh OrderedDict, null, as when the clause is left out).
   bool parseHooks(Value *&Out);
-
-  /// The `collections.OrderedDict()` torch passes as backward hooks.
-  Value *makeEmptyOrderedDict() {
-    return C.create<ObjectValue>(
-        ObjectValue::Form::Reduce,
-        C.create<GlobalValue>("collections", "OrderedDict"),
-        C.create<TupleValue>());
-  }
 
   SourceMgr &SM;
   Checkpoint &C;
@@ -1191,7 +1184,13 @@ bool Parser::parseHooks(Value *&Out) {
     Out = nullptr;
     return false;
   }
-  return parseValue(Out);
+  if (parseValue(Out))
+    return true;
+  // Spelled out, the default is still the default (null), as the reader
+  // makes it.
+  if (isEmptyOrderedDict(Out))
+    Out = nullptr;
+  return false;
 }
 
 bool Parser::parseTensor(Value *&Out, std::optional<uint64_t> Label,
@@ -1234,13 +1233,9 @@ bool Parser::parseTensor(Value *&Out, std::optional<uint64_t> Label,
   }
   if (consumeKeyword("requires_grad"))
     TV->setRequiresGrad(true);
-  bool HasHooksArg = F != TensorValue::Form::RebuildTensor &&
-                     F != TensorValue::Form::TensorClassState;
   if (consumeKeyword("hooks")) {
     if (parseHooks(TV->getHooksRef()))
       return true;
-  } else if (HasHooksArg) {
-    TV->setHooks(makeEmptyOrderedDict());
   }
   if (consumeKeyword("quantizer") && parseValue(TV->getQuantizerRef()))
     return true;
@@ -1275,13 +1270,9 @@ bool Parser::parseParameter(Value *&Out, std::optional<uint64_t> Label,
     return true;
   if (consumeKeyword("requires_grad"))
     P->setRequiresGrad(true);
-  bool HasHooksArg = F == ParameterValue::Form::RebuildParameter ||
-                     F == ParameterValue::Form::RebuildParameterWithState;
   if (consumeKeyword("hooks")) {
     if (parseHooks(P->getHooksRef()))
       return true;
-  } else if (HasHooksArg) {
-    P->setHooks(makeEmptyOrderedDict());
   }
   if (consumeKeyword("state") && parseValue(P->getStateRef()))
     return true;

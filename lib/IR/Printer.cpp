@@ -298,12 +298,9 @@ void IRPrinter::printTensor(const TensorValue *T, unsigned Indent) {
     OS << " requires_grad";
   bool HooksExpected = T->getForm() != TensorValue::Form::RebuildTensor &&
                        T->getForm() != TensorValue::Form::TensorClassState;
-  if (HooksExpected && !isEmptyOrderedDict(T->getHooks())) {
+  if (HooksExpected && T->getHooks() && !isEmptyOrderedDict(T->getHooks())) {
     OS << " hooks ";
-    if (T->getHooks())
-      printOperand(T->getHooks(), Indent);
-    else
-      OS << "absent";
+    printOperand(T->getHooks(), Indent);
   }
   if (T->getQuantizer()) {
     OS << " quantizer ";
@@ -465,12 +462,9 @@ void IRPrinter::printBody(const Value *V, unsigned Indent) {
       OS << " requires_grad";
     if ((P->getForm() == ParameterValue::Form::RebuildParameter ||
          P->getForm() == ParameterValue::Form::RebuildParameterWithState) &&
-        !isEmptyOrderedDict(P->getHooks())) {
+        P->getHooks() && !isEmptyOrderedDict(P->getHooks())) {
       OS << " hooks ";
-      if (P->getHooks())
-        printOperand(P->getHooks(), Indent);
-      else
-        OS << "absent";
+      printOperand(P->getHooks(), Indent);
     }
     if (P->getState()) {
       OS << " state ";

@@ -404,11 +404,7 @@ private:
     C.getStorages().push_back(St);
     auto *TV = C.create<TensorValue>(TensorValue::Form::RebuildTensorV2, St, *T);
     TV->setShape(Sizes, Strides);
-    TV->setHooks(C.create<ObjectValue>(
-        ObjectValue::Form::Reduce,
-        C.create<GlobalValue>("collections", "OrderedDict"),
-        C.create<TupleValue>()));
-    return TV;
+    return TV; // Null hooks: a fresh OrderedDict() when written.
   }
 };
 
@@ -620,7 +616,7 @@ private:
     auto *D = C.create<TensorValue>(*T);
     D->setRequiresGrad(false);
     if (isEmptyOrderedDict(T->getHooks()))
-      D->setHooks(makeOrderedDict(C));
+      D->setHooks(nullptr);
     return D;
   }
 

@@ -425,12 +425,7 @@ private:
     C.getStorages().push_back(S);
     auto *TV = C.create<TensorValue>(TensorValue::Form::RebuildTensorV2, S, T);
     TV->setShape({}, {});
-    auto *OD = C.create<ObjectValue>(ObjectValue::Form::Reduce,
-                                     C.create<GlobalValue>("collections",
-                                                           "OrderedDict"),
-                                     C.create<TupleValue>());
-    TV->setHooks(OD);
-    return TV;
+    return TV; // Null hooks: a fresh OrderedDict() when written.
   }
 
   DType T;

@@ -57,6 +57,13 @@ private:
   DenseSet<Value *> ModuleInternals;
 };
 
+/// The hooks operand of a lowered tensor or parameter: null for the default
+/// fresh `OrderedDict()`, so the millions of tensors of a large checkpoint do
+/// not each keep two generic nodes that every later walk would visit. (Two
+/// tensors sharing one empty hooks dict get one each: torch never shares
+/// them, and hooks are not restored by a load.)
+Value *hooksOperand(Value *H) { return isEmptyOrderedDict(H) ? nullptr : H; }
+
 bool hasNoMutations(const ObjectValue *O) {
   return O->listItems().empty() && O->dictItems().empty() &&
          O->states().empty();
@@ -121,7 +128,7 @@ Value *Lowerer::lowerTensor(ObjectValue *O, TensorValue::Form F) {
     if (!RG)
       return O;
     TV->setRequiresGrad(RG->getValue());
-    TV->setHooks(A[5]);
+    TV->setHooks(hooksOperand(map(A[5])));
     size_t MetaIdx = F == TensorValue::Form::RebuildTensorV2 ? 6 : 7;
     if (N > MetaIdx)
       TV->setMetadata(A[MetaIdx]);
@@ -134,7 +141,7 @@ Value *Lowerer::lowerTensor(ObjectValue *O, TensorValue::Form F) {
       return O;
     TV->setQuantizer(A[4]);
     TV->setRequiresGrad(RG->getValue());
-    TV->setHooks(A[6]);
+    TV->setHooks(hooksOperand(map(A[6])));
     break;
   }
   }
@@ -221,7 +228,7 @@ Value *Lowerer::lowerParameter(ObjectValue *O) {
       return O;
     auto *P = C.create<ParameterValue>(
         ParameterValue::Form::RebuildParameter, A[0], RG->getValue());
-    P->setHooks(A[2]);
+    P->setHooks(hooksOperand(map(A[2])));
     return P;
   }
   if (O->isCallTo("torch._utils", "_rebuild_parameter_with_state") &&
@@ -231,7 +238,7 @@ Value *Lowerer::lowerParameter(ObjectValue *O) {
       return O;
     auto *P = C.create<ParameterValue>(
         ParameterValue::Form::RebuildParameterWithState, A[0], RG->getValue());
-    P->setHooks(A[2]);
+    P->setHooks(hooksOperand(map(A[2])));
     P->setState(A[3]);
     return P;
   }

@@ -74,8 +74,8 @@ private:
 /// (tag, storage class, key, location, numel, ...).
 struct StoragePid {
   DType T;
-  std::string Key;
-  std::string Location;
+  StringRef Key;      ///< Points into the pid's own str node.
+  StringRef Location; ///< Points into the pid's own str node.
   uint64_t NumElements;
 };
 
@@ -83,8 +83,9 @@ Expected<StoragePid> parseStoragePid(TupleValue *Pid, uint64_t Offset) {
   auto *Cls = dyn_cast<GlobalValue>((*Pid)[1]);
   if (!Cls)
     return decodeError(Offset, "storage persistent id names no storage class");
+  SmallString<64> Qualified;
   std::optional<DType> T = parseStorageClassName(
-      (Cls->getModule() + "." + Cls->getName()).str());
+      (Cls->getModule() + "." + Cls->getName()).toStringRef(Qualified));
   if (!T)
     return decodeError(Offset, "unknown storage class {0}",
                        Cls->getQualifiedName());
@@ -95,7 +96,7 @@ Expected<StoragePid> parseStoragePid(TupleValue *Pid, uint64_t Offset) {
     return decodeError(Offset,
                        "storage persistent id must be (tag, class, key: str, "
                        "location: str, numel: int >= 0, ...)");
-  return StoragePid{*T, Key->str(), Loc->str(), uint64_t(N->getValue())};
+  return StoragePid{*T, *Key, *Loc, uint64_t(N->getValue())};
 }
 
 /// Fails unless the objects reachable from the root of \p R nest at most as
@@ -444,7 +445,9 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD) {
     if (!S)
       return S.takeError();
     if (!(*S)->hasData()) {
-      const ArchiveMember *Rec = Zip->findRecord(("data/" + P->Key));
+      SmallString<64> RecordName;
+      const ArchiveMember *Rec =
+          Zip->findRecord(("data/" + P->Key).toStringRef(RecordName));
       if (!Rec)
         return decodeError(Offset, "storage '{0}' has no record 'data/{0}'",
                            P->Key);

@@ -55,6 +55,35 @@ Error readFileRange(const FileRange &R, char *Out) {
   return readChunk(R.FD, R.Offset, Out, R.Size);
 }
 
+Expected<StringRef> FileWindowReader::read(uint64_t Offset, size_t Len) {
+  if (Offset >= BufOffset && Offset - BufOffset <= BufSize &&
+      Len <= BufSize - (Offset - BufOffset))
+    return StringRef(Buf.get() + (Offset - BufOffset), Len);
+  size_t Want = std::max(Len, WindowSize);
+  if (Want > BufCapacity) {
+    Buf = std::make_unique<char[]>(Want);
+    BufCapacity = Want;
+  }
+  // Read ahead as far as the file goes, but at least Len bytes.
+  size_t Got = 0;
+  while (Got < Want) {
+    ssize_t N = sys::RetryAfterSignal(-1, ::pread, FD, Buf.get() + Got,
+                                      Want - Got, off_t(Offset + Got));
+    if (N < 0) {
+      BufSize = 0;
+      return ioError("cannot read the input", errno);
+    }
+    if (N == 0)
+      break;
+    Got += N;
+  }
+  BufOffset = Offset;
+  BufSize = Got;
+  if (Got < Len)
+    return truncatedInput(Offset + Got);
+  return StringRef(Buf.get(), Len);
+}
+
 /// The kernel copy into a file stream. Returns false when the kernel cannot
 /// do it for these files (then nothing was written), true when done.
 static Expected<bool> kernelCopy(const FileRange &R, raw_fd_ostream &OS,
@@ -97,6 +126,17 @@ static Expected<bool> kernelCopy(const FileRange &R, raw_fd_ostream &OS,
 Error FileCopyStream::copyFrom(const FileRange &R, CopyObserver *Obs) {
   if (!R.Size)
     return Error::success();
+  if (R.Size < SmallCopySize) {
+    if (!Window || Window->getFD() != R.FD)
+      Window.emplace(R.FD);
+    auto Bytes = Window->read(R.Offset, R.Size);
+    if (!Bytes)
+      return Bytes.takeError();
+    write(Bytes->data(), Bytes->size());
+    if (Obs)
+      Obs->copied(R.Size);
+    return Error::success();
+  }
   if (supportsSeeking()) {
     auto Done = kernelCopy(R, *this, get_fd(), Obs);
     if (!Done)

@@ -95,7 +95,8 @@ private:
 };
 
 void PickleEmitter::emitGlobal(StringRef Module, StringRef Name) {
-  std::string Q = (Module + "\n" + Name).str();
+  SmallString<64> Buf;
+  StringRef Q = (Module + "\n" + Name).toStringRef(Buf);
   auto It = GlobalMemo.find(Q);
   if (It != GlobalMemo.end()) {
     W.get(It->second);

@@ -572,8 +572,10 @@ public:
   bool getRequiresGrad() const { return RequiresGrad; }
   void setRequiresGrad(bool V) { RequiresGrad = V; }
 
-  /// The backward_hooks argument (v2/v3/qtensor): normally an empty
-  /// OrderedDict; None in some 0.4 files. Null for forms without it.
+  /// The backward_hooks argument (v2/v3/qtensor) when it is not the
+  /// default: null stands for a fresh empty `collections.OrderedDict()`
+  /// (what torch writes for every tensor since 1.0) in forms that take one;
+  /// None in some 0.4 files. Forms without the argument ignore it.
   Value *getHooks() const { return Hooks; }
   void setHooks(Value *V) { Hooks = V; }
   Value *&getHooksRef() { return Hooks; }
@@ -658,7 +660,8 @@ public:
   }
   bool getRequiresGrad() const { return RequiresGrad; }
   void setRequiresGrad(bool V) { RequiresGrad = V; }
-  /// Hooks argument (RebuildParameter*), null for ParameterCall.
+  /// Hooks argument (RebuildParameter*); null stands for a fresh empty
+  /// OrderedDict, as for tensors. Ignored by ParameterCall.
   Value *getHooks() const { return Hooks; }
   void setHooks(Value *V) { Hooks = V; }
   /// Python state of RebuildParameterWithState, the original object of

@@ -14,6 +14,8 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdint>
+#include <memory>
+#include <optional>
 
 namespace ckpt {
 
@@ -41,14 +43,45 @@ llvm::Error readFileRange(const FileRange &R, char *Out);
 llvm::Error copyFileRange(const FileRange &R, llvm::raw_ostream &OS,
                           CopyObserver *Obs = nullptr);
 
+/// Reads small pieces of a file, mostly at increasing offsets, with few
+/// system calls: a read outside the current window reads a whole window
+/// ahead. Thousands of small zip headers or tensor records that lie next to
+/// each other then cost one pread, not one each.
+class FileWindowReader {
+public:
+  explicit FileWindowReader(int FD, size_t WindowSize = size_t(1) << 20)
+      : FD(FD), WindowSize(WindowSize) {}
+
+  /// The \p Len bytes at \p Offset, valid until the next call. Fails if the
+  /// file ends first. Pieces longer than the window are read whole.
+  llvm::Expected<llvm::StringRef> read(uint64_t Offset, size_t Len);
+
+  int getFD() const { return FD; }
+
+private:
+  int FD;
+  size_t WindowSize;
+  std::unique_ptr<char[]> Buf;
+  size_t BufCapacity = 0;
+  uint64_t BufOffset = 0;
+  size_t BufSize = 0;
+};
+
 /// An output file into which the kernel can copy file ranges directly.
 class FileCopyStream : public llvm::raw_fd_ostream {
 public:
   using raw_fd_ostream::raw_fd_ostream;
 
   /// Appends the bytes of \p R: by copy_file_range where the kernel can,
-  /// else as copyFileRange does.
+  /// else as copyFileRange does. Ranges below SmallCopySize go through the
+  /// stream's buffer from a window read ahead, so that many small tensors
+  /// cost a few large reads and writes instead of three system calls each.
   llvm::Error copyFrom(const FileRange &R, CopyObserver *Obs = nullptr);
+
+  static constexpr uint64_t SmallCopySize = 64 << 10;
+
+private:
+  std::optional<FileWindowReader> Window;
 };
 
 /// The CRC-32 (zip's) of the bytes of \p R, read through a small buffer.
