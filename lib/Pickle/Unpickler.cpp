@@ -315,8 +315,9 @@ private:
 class Machine {
 public:
   Machine(Checkpoint &C, StringRef Bytes, uint64_t Base, PersistentLoadFn PL,
-          const UnpicklerLimits &Limits, UnpickleObserver *Obs = nullptr)
-      : C(C), In(Bytes, Base), PL(PL), Limits(Limits), Obs(Obs) {}
+          const UnpicklerLimits &Limits, UnpickleObserver *Obs,
+          ReduceHookFn Hook)
+      : C(C), In(Bytes, Base), PL(PL), Limits(Limits), Obs(Obs), Hook(Hook) {}
 
   Expected<UnpickleResult> run();
 
@@ -395,6 +396,14 @@ private:
     return push(V);
   }
 
+  /// Fails with a ReduceHookConflict if \p Target is a node the reduce hook
+  /// built (a typed node: nothing else in a pickle makes one).
+  Error checkMutable(const Value *Target) {
+    if (Hook && (isa<TensorValue>(Target) || isa<ParameterValue>(Target)))
+      return make_error<ReduceHookConflict>(CurOffset);
+    return Error::success();
+  }
+
   Error appendTo(Value *Target, ArrayRef<Value *> Items);
   Error setItemsOn(Value *Target, ArrayRef<Value *> KVs);
 
@@ -403,6 +412,7 @@ private:
   PersistentLoadFn PL;
   const UnpicklerLimits &Limits;
   UnpickleObserver *Obs;
+  ReduceHookFn Hook;
   std::vector<Value *> Stack;
   std::vector<size_t> Marks;
   MemoTable Memo;
@@ -441,6 +451,8 @@ Expected<UnpickleResult> Machine::run() {
 }
 
 Error Machine::appendTo(Value *Target, ArrayRef<Value *> Items) {
+  if (Error E = checkMutable(Target))
+    return E;
   if (auto *L = dyn_cast<ListValue>(Target)) {
     L->getElements().append(Items.begin(), Items.end());
   } else if (auto *O = dyn_cast<ObjectValue>(Target)) {
@@ -453,6 +465,8 @@ Error Machine::appendTo(Value *Target, ArrayRef<Value *> Items) {
 }
 
 Error Machine::setItemsOn(Value *Target, ArrayRef<Value *> KVs) {
+  if (Error E = checkMutable(Target))
+    return E;
   if (KVs.size() % 2)
     return decodeError(CurOffset, "{0} with an odd number of items", CurName);
   if (auto *D = dyn_cast<DictValue>(Target)) {
@@ -910,6 +924,16 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
     if (!T)
       return decodeError(CurOffset, "{0} arguments must be a tuple, got a {1}",
                          CurName, kindName(*Args));
+    if (Hook && Info.Op == Opcode::Reduce)
+      if (Value *V = Hook(*Callable, T)) {
+        if (Obs) {
+          ObjectValue Call(ObjectValue::Form::Reduce, *Callable, T);
+          Obs->onCall(Call, CurOffset);
+        }
+        if (Error E = noteChild(V, T))
+          return E;
+        return push(V);
+      }
     auto *O = C.create<ObjectValue>(Info.Op == Opcode::Reduce
                                         ? ObjectValue::Form::Reduce
                                         : ObjectValue::Form::NewObj,
@@ -967,6 +991,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
       return T.takeError();
     if (Obs)
       Obs->onBuild(**T, **State, CurOffset);
+    if (Error E = checkMutable(*T))
+      return E;
     auto *O = dyn_cast<ObjectValue>(*T);
     if (!O)
       return decodeError(CurOffset,
@@ -1040,12 +1066,24 @@ Expected<UnpickleResult> ckpt::pickle::unpickle(Checkpoint &C, StringRef Bytes,
                                                 uint64_t BaseOffset,
                                                 PersistentLoadFn PL,
                                                 const UnpicklerLimits &Limits,
-                                                UnpickleObserver *Observer) {
-  Machine M(C, Bytes, BaseOffset, PL, Limits, Observer);
+                                                UnpickleObserver *Observer,
+                                                ReduceHookFn ReduceHook) {
+  Machine M(C, Bytes, BaseOffset, PL, Limits, Observer, ReduceHook);
   return M.run();
 }
 
 UnpickleObserver::~UnpickleObserver() = default;
+
+char ckpt::pickle::ReduceHookConflict::ID = 0;
+
+void ckpt::pickle::ReduceHookConflict::log(raw_ostream &OS) const {
+  OS << "offset " << Offset
+     << ": the pickle mutates a value that was lowered while unpickling";
+}
+
+std::error_code ckpt::pickle::ReduceHookConflict::convertToErrorCode() const {
+  return inconvertibleErrorCode();
+}
 
 //===----------------------------------------------------------------------===//
 // Disassembler

@@ -10,6 +10,7 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace llvm;
 
@@ -20,6 +21,9 @@ class Lowerer {
 public:
   explicit Lowerer(Checkpoint &C) : C(C) {}
   void run();
+  /// The tensor \p O builds as form \p F, or \p O itself if it does not
+  /// match exactly.
+  Value *lowerTensor(ObjectValue *O, TensorValue::Form F);
 
 private:
   /// The node that replaces \p V (itself if none).
@@ -29,7 +33,6 @@ private:
   }
   Value *lower(Value *V);
   Value *lowerObject(ObjectValue *O);
-  Value *lowerTensor(ObjectValue *O, TensorValue::Form F);
   Value *lowerParameter(ObjectValue *O);
   Value *lowerStateDict(ObjectValue *O);
   Value *lowerTensorClassState(ObjectValue *O);
@@ -430,5 +433,23 @@ void Lowerer::run() {
 } // namespace
 
 void lowerCheckpoint(Checkpoint &C) { Lowerer(C).run(); }
+
+Value *lowerTensorCall(Checkpoint &C, Value *Callable, TupleValue *Args) {
+  auto *G = dyn_cast<GlobalValue>(Callable);
+  if (!G || G->getModule() != "torch._utils")
+    return nullptr;
+  std::optional<TensorValue::Form> F =
+      StringSwitch<std::optional<TensorValue::Form>>(G->getName())
+          .Case("_rebuild_tensor", TensorValue::Form::RebuildTensor)
+          .Case("_rebuild_tensor_v2", TensorValue::Form::RebuildTensorV2)
+          .Case("_rebuild_tensor_v3", TensorValue::Form::RebuildTensorV3)
+          .Case("_rebuild_qtensor", TensorValue::Form::RebuildQTensor)
+          .Default(std::nullopt);
+  if (!F)
+    return nullptr;
+  ObjectValue Call(ObjectValue::Form::Reduce, Callable, Args);
+  Value *T = Lowerer(C).lowerTensor(&Call, *F);
+  return T == &Call ? nullptr : T;
+}
 
 } // namespace ckpt

@@ -198,6 +198,29 @@ Error checkNesting(const pickle::UnpickleResult &R, uint64_t Offset) {
   return Error::success();
 }
 
+/// Unpickles the main pickle. When lowering, the REDUCEs of torch's tensor
+/// rebuild functions become tensors as they are read (lowerTensorCall), so
+/// their generic objects are never built, walked or kept. A pickle that
+/// then mutates such a tensor (nothing torch writes) is read again without
+/// that shortcut, which is always faithful; lowerCheckpoint then decides.
+Expected<pickle::UnpickleResult>
+unpickleMain(Checkpoint &C, StringRef Bytes, uint64_t Base,
+             pickle::PersistentLoadFn PL, bool Lower) {
+  if (Lower) {
+    auto Hook = [&](Value *Callable, TupleValue *Args) {
+      return lowerTensorCall(C, Callable, Args);
+    };
+    auto R = pickle::unpickle(C, Bytes, Base, PL, {}, nullptr, Hook);
+    if (R)
+      return R;
+    Error E = handleErrors(R.takeError(),
+                           [](const pickle::ReduceHookConflict &) {});
+    if (E)
+      return E;
+  }
+  return pickle::unpickle(C, Bytes, Base, PL);
+}
+
 /// Whether \p V is the str (or Python 2 str) \p S.
 bool isString(Value *V, StringRef S) {
   auto T = getStringValue(V);
@@ -217,12 +240,14 @@ bool isLegacyMagic(const Value *V) {
          toString(M->getValue(), 10, true) == LegacyMagicDecimal;
 }
 
-Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD) {
+Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD,
+                 bool Lower) {
   ContainerInfo &CI = C.getContainer();
   uint64_t Pos = Start;
-  auto Next = [&](pickle::PersistentLoadFn PL =
-                      nullptr) -> Expected<pickle::UnpickleResult> {
-    auto R = pickle::unpickle(C, File.substr(Pos), Pos, PL);
+  auto Next = [&](pickle::PersistentLoadFn PL = nullptr,
+                  bool IsMain = false) -> Expected<pickle::UnpickleResult> {
+    auto R = IsMain ? unpickleMain(C, File.substr(Pos), Pos, PL, Lower)
+                    : pickle::unpickle(C, File.substr(Pos), Pos, PL);
     if (R)
       Pos += R->End;
     return R;
@@ -309,7 +334,7 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD) {
     return *View;
   };
   uint64_t MainPos = Pos;
-  auto Main = Next(PersistentLoad);
+  auto Main = Next(PersistentLoad, /*IsMain=*/true);
   if (!Main)
     return Main.takeError();
   if (Error E = checkNesting(*Main, MainPos))
@@ -393,7 +418,7 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD) {
 // Zip
 //===----------------------------------------------------------------------===//
 
-Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD) {
+Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD, bool Lower) {
   auto Zip = ZipArchive::create(Buf, FD);
   if (!Zip)
     return Zip.takeError();
@@ -461,8 +486,8 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD) {
     }
     return *S;
   };
-  auto Main = pickle::unpickle(C, Zip->getData(*DataPkl), DataPkl->DataOffset,
-                               PersistentLoad);
+  auto Main = unpickleMain(C, Zip->getData(*DataPkl), DataPkl->DataOffset,
+                           PersistentLoad, Lower);
   if (!Main)
     return Main.takeError();
   if (Error E = checkNesting(*Main, DataPkl->DataOffset))
@@ -716,16 +741,16 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
   Error E = Error::success();
   switch (*Kind) {
   case ContainerKind::Legacy:
-    E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD);
+    E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD, Opts.Lower);
     break;
   case ContainerKind::Zip:
-    E = readZip(*C, Ref, Opts.SourceFD);
+    E = readZip(*C, Ref, Opts.SourceFD, Opts.Lower);
     break;
   case ContainerKind::Tar:
     E = readTar(*C, Ref);
     break;
   case ContainerKind::Pickle: {
-    auto R = pickle::unpickle(*C, Ref.getBuffer(), 0);
+    auto R = unpickleMain(*C, Ref.getBuffer(), 0, nullptr, Opts.Lower);
     if (!R) {
       E = R.takeError();
       break;
@@ -734,7 +759,7 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
     // False)` frames even the magic number: a legacy stream nonetheless.
     if (isLegacyMagic(R->Root)) {
       C->getContainer().Kind = ContainerKind::Legacy;
-      E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD);
+      E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD, Opts.Lower);
       break;
     }
     if ((E = checkNesting(*R, 0)))

@@ -275,6 +275,29 @@ def ok_pickle():
                             ("b", pstr("x") + b"q\x00"),
                             ("c", b"h\x00")]) + b"."
 
+# A tensor REDUCE that the pickle then mutates (BUILD; SETITEMS): nothing
+# torch writes, but a faithful reader keeps the call and its mutation.
+
+
+@case
+def tensor_then_build():
+    obj = P2 + state_dict([
+        ("w", rebuild_v2(storage_pid("0", 3), 0, [3], [1]) + b"}(" +
+         pstr("x") + pint(1) + b"ub"),
+        ("b", rebuild_v2(storage_pid("1", 2), 0, [2], [1]))]) + b"."
+    return legacy(obj, ["0", "1"], record(3, struct.pack("<3f", 1, 2, 3)) +
+                  record(2, struct.pack("<2f", 4, 5)))
+
+
+@case
+def tensor_then_setitems():
+    obj = P2 + state_dict([
+        ("b", rebuild_v2(storage_pid("1", 2), 0, [2], [1])),
+        ("w", rebuild_v2(storage_pid("0", 3), 0, [3], [1]) + b"(" +
+         pstr("k") + pint(2) + b"u")]) + b"."
+    return legacy(obj, ["0", "1"], record(3, struct.pack("<3f", 1, 2, 3)) +
+                  record(2, struct.pack("<2f", 4, 5)))
+
 # Deep nesting, bottom-up (the machine's depth limit) and top-down (built by
 # mutating containers already placed in their parents).
 

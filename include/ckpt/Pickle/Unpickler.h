@@ -21,6 +21,7 @@ namespace ckpt {
 class Checkpoint;
 class GlobalValue;
 class ObjectValue;
+class TupleValue;
 class Value;
 
 namespace pickle {
@@ -30,6 +31,29 @@ struct OpcodeInfo;
 /// node. \p Offset is the absolute file offset of the opcode, for errors.
 using PersistentLoadFn =
     llvm::function_ref<llvm::Expected<Value *>(Value *Pid, uint64_t Offset)>;
+
+/// Builds a typed node for the call \p Callable(*Args) that a REDUCE is
+/// about to record, or returns null to record the generic ObjectValue. A
+/// loader lowers the calls it understands (torch's tensor rebuilds) this way
+/// while unpickling, so their generic objects are never built. A node the
+/// hook built cannot receive APPEND, SETITEM or BUILD: a pickle that tries
+/// fails with a ReduceHookConflict, and the caller unpickles again without
+/// the hook.
+using ReduceHookFn =
+    llvm::function_ref<Value *(Value *Callable, TupleValue *Args)>;
+
+/// The error of a pickle that mutated a node the ReduceHookFn built.
+class ReduceHookConflict : public llvm::ErrorInfo<ReduceHookConflict> {
+public:
+  static char ID;
+  explicit ReduceHookConflict(uint64_t Offset) : Offset(Offset) {}
+  void log(llvm::raw_ostream &OS) const override;
+  std::error_code convertToErrorCode() const override;
+  uint64_t getOffset() const { return Offset; }
+
+private:
+  uint64_t Offset;
+};
 
 /// Limits that keep hostile pickles from exhausting memory or stack.
 struct UnpicklerLimits {
@@ -85,12 +109,14 @@ struct UnpickleResult {
 /// absolute offset of the failing opcode. Without \p PersistentLoad,
 /// persistent ids become PersistentRefValues. \p Observer, if given, sees
 /// every opcode, global, call, BUILD and persistent load as it happens, so
-/// that what ran before an error is still reported.
+/// that what ran before an error is still reported. \p ReduceHook, if given,
+/// may build typed nodes for REDUCEs (see ReduceHookFn).
 llvm::Expected<UnpickleResult>
 unpickle(Checkpoint &C, llvm::StringRef Bytes, uint64_t BaseOffset,
          PersistentLoadFn PersistentLoad = nullptr,
          const UnpicklerLimits &Limits = {},
-         UnpickleObserver *Observer = nullptr);
+         UnpickleObserver *Observer = nullptr,
+         ReduceHookFn ReduceHook = nullptr);
 
 /// Prints the opcodes of the pickle at the start of \p Bytes in the style of
 /// `python -m pickletools` (offset, opcode byte, name, argument), one per

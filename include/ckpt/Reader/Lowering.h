@@ -15,10 +15,19 @@
 
 namespace ckpt {
 class Checkpoint;
+class TupleValue;
+class Value;
 
 /// Lowers every recognised object reachable from the root (and from the
 /// container's header values) in place.
 void lowerCheckpoint(Checkpoint &C);
+
+/// The tensor that the call \p Callable(*Args) builds, when it is one of
+/// torch's tensor rebuild functions with well-formed arguments; null
+/// otherwise. The same decision lowerCheckpoint makes for a REDUCE that was
+/// never mutated, taken while unpickling (see pickle::ReduceHookFn) so that
+/// the generic objects of millions of tensors are never built.
+Value *lowerTensorCall(Checkpoint &C, Value *Callable, TupleValue *Args);
 
 } // namespace ckpt
 
