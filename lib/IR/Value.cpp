@@ -175,11 +175,19 @@ ListValue *OptimizerStateValue::getParamGroups() const {
 
 Checkpoint::Checkpoint()
     : None(create<NoneValue>()), True(create<BoolValue>(true)),
-      False(create<BoolValue>(false)) {}
+      False(create<BoolValue>(false)) {
+  None->setBuildShared();
+  True->setBuildShared();
+  False->setBuildShared();
+}
 
 Checkpoint::~Checkpoint() {
-  for (Value *V : NodesToDestroy)
+  // A slot may be listed twice (see releaseUnshared): each destroyed node
+  // leaves a None, which destroys as nothing.
+  for (Value *V : NodesToDestroy) {
     destroyValue(V);
+    new (V) NoneValue();
+  }
   for (const SourceFile &F : SourceFiles)
     ::close(F.FD);
 }
@@ -295,39 +303,86 @@ void forEachChildRef(Value *V, function_ref<void(Value *&)> Fn) {
   }
 }
 
+/// Every kind with its concrete class.
+#define CKPT_VALUE_CLASSES(X)                                                  \
+  X(None, NoneValue)                                                           \
+  X(Bool, BoolValue)                                                           \
+  X(Int, IntValue)                                                             \
+  X(BigInt, BigIntValue)                                                       \
+  X(Float, FloatValue)                                                         \
+  X(Complex, ComplexValue)                                                     \
+  X(Str, StrValue)                                                             \
+  X(Bytes, BytesValue)                                                         \
+  X(Py2Str, Py2StrValue)                                                       \
+  X(ByteArray, ByteArrayValue)                                                 \
+  X(Tuple, TupleValue)                                                         \
+  X(List, ListValue)                                                           \
+  X(Set, SetValue)                                                             \
+  X(FrozenSet, FrozenSetValue)                                                 \
+  X(Dict, DictValue)                                                           \
+  X(Global, GlobalValue)                                                       \
+  X(Object, ObjectValue)                                                       \
+  X(PersistentRef, PersistentRefValue)                                         \
+  X(Extension, ExtensionValue)                                                 \
+  X(Storage, StorageValue)                                                     \
+  X(Tensor, TensorValue)                                                       \
+  X(Parameter, ParameterValue)                                                 \
+  X(StateDict, StateDictValue)                                                 \
+  X(OptimizerState, OptimizerStateValue)
+
 void destroyValue(Value *V) {
   switch (V->getKind()) {
 #define CKPT_DESTROY(KIND, CLASS)                                              \
   case Value::Kind::KIND:                                                      \
     static_cast<CLASS *>(V)->~CLASS();                                         \
     return;
-    CKPT_DESTROY(None, NoneValue)
-    CKPT_DESTROY(Bool, BoolValue)
-    CKPT_DESTROY(Int, IntValue)
-    CKPT_DESTROY(BigInt, BigIntValue)
-    CKPT_DESTROY(Float, FloatValue)
-    CKPT_DESTROY(Complex, ComplexValue)
-    CKPT_DESTROY(Str, StrValue)
-    CKPT_DESTROY(Bytes, BytesValue)
-    CKPT_DESTROY(Py2Str, Py2StrValue)
-    CKPT_DESTROY(ByteArray, ByteArrayValue)
-    CKPT_DESTROY(Tuple, TupleValue)
-    CKPT_DESTROY(List, ListValue)
-    CKPT_DESTROY(Set, SetValue)
-    CKPT_DESTROY(FrozenSet, FrozenSetValue)
-    CKPT_DESTROY(Dict, DictValue)
-    CKPT_DESTROY(Global, GlobalValue)
-    CKPT_DESTROY(Object, ObjectValue)
-    CKPT_DESTROY(PersistentRef, PersistentRefValue)
-    CKPT_DESTROY(Extension, ExtensionValue)
-    CKPT_DESTROY(Storage, StorageValue)
-    CKPT_DESTROY(Tensor, TensorValue)
-    CKPT_DESTROY(Parameter, ParameterValue)
-    CKPT_DESTROY(StateDict, StateDictValue)
-    CKPT_DESTROY(OptimizerState, OptimizerStateValue)
+    CKPT_VALUE_CLASSES(CKPT_DESTROY)
 #undef CKPT_DESTROY
   }
   llvm_unreachable("unknown value kind");
+}
+
+size_t getValueSize(Value::Kind K) {
+  switch (K) {
+#define CKPT_SIZE(KIND, CLASS)                                                 \
+  case Value::Kind::KIND:                                                      \
+    return sizeof(CLASS);
+    CKPT_VALUE_CLASSES(CKPT_SIZE)
+#undef CKPT_SIZE
+  }
+  llvm_unreachable("unknown value kind");
+}
+
+void Checkpoint::releaseUnshared(Value *Root, ArrayRef<Value *> Keep) {
+  SmallVector<Value *, 16> Work{Root};
+  while (!Work.empty()) {
+    Value *V = Work.pop_back_val();
+    if (V->isBuildShared() || V->getKind() >= Value::Kind::Storage ||
+        is_contained(Keep, V))
+      continue;
+    forEachChild(V, [&](Value *Ch) { Work.push_back(Ch); });
+    size_t Class = slotClass(getValueSize(V->getKind()));
+    // Whether the slot is in NodesToDestroy: certainly if its node needs
+    // destruction. (A slot a trivial node reused may be listed although this
+    // says no; listing it twice is harmless, see ~Checkpoint.)
+    bool Registered = false;
+    switch (V->getKind()) {
+#define CKPT_TRIVIAL(KIND, CLASS)                                              \
+  case Value::Kind::KIND:                                                      \
+    Registered = !std::is_trivially_destructible_v<CLASS>;                     \
+    break;
+      CKPT_VALUE_CLASSES(CKPT_TRIVIAL)
+#undef CKPT_TRIVIAL
+    }
+    destroyValue(V);
+    // The slot holds a None until reused, so that the destruction by kind at
+    // the end does nothing to it.
+    new (V) NoneValue();
+    if (FreeSlots.size() <= Class)
+      FreeSlots.resize(Class + 1);
+    FreeSlots[Class].push_back(reinterpret_cast<uintptr_t>(V) |
+                               uintptr_t(Registered));
+  }
 }
 
 uint32_t newVisitWalk() {

@@ -10,6 +10,7 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Pickle/Opcodes.h"
 #include "ckpt/Support/Error.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ConvertUTF.h"
@@ -278,9 +279,145 @@ const char *kindName(const Value *V) {
 /// The pickle memo. Pickles number their entries 0, 1, 2, ... (torch's
 /// millions of them too): those live in a vector, any other key in a map,
 /// so a hostile key costs nothing and the common case no hashing.
+/// The memo keys a pickle ever reads (GET, BINGET, LONG_BINGET), found by a
+/// quick pass over its opcodes before it runs: a PUT of any other key need
+/// not be kept. Null when the pickle is anything but plain (MEMOIZE mixed
+/// with explicit PUTs, keys past 2^26, bytes that do not parse): then every
+/// put is kept.
+std::optional<BitVector> findReadMemoKeys(StringRef Bytes) {
+  constexpr uint64_t MaxKey = uint64_t(1) << 26;
+  BitVector Read;
+  bool Memoizes = false, Puts = false;
+  const uint8_t *P = reinterpret_cast<const uint8_t *>(Bytes.data());
+  const uint8_t *End = P + Bytes.size();
+  auto Fixed = [&](size_t N) -> const uint8_t * {
+    if (size_t(End - P) < N)
+      return nullptr;
+    const uint8_t *A = P;
+    P += N;
+    return A;
+  };
+  auto Line = [&]() -> std::optional<StringRef> {
+    const void *NL = std::memchr(P, '\n', End - P);
+    if (!NL)
+      return std::nullopt;
+    StringRef L(reinterpret_cast<const char *>(P),
+                static_cast<const uint8_t *>(NL) - P);
+    P = static_cast<const uint8_t *>(NL) + 1;
+    return L;
+  };
+  auto NoteRead = [&](uint64_t Key) {
+    if (Key >= MaxKey)
+      return false;
+    if (Key >= Read.size())
+      Read.resize(std::max<size_t>(Key + 1, Read.size() * 2));
+    Read.set(Key);
+    return true;
+  };
+  using support::endian::read16le;
+  using support::endian::read32le;
+  using support::endian::read64le;
+  while (P < End) {
+    const OpcodeInfo *Info = lookupOpcode(*P++);
+    if (!Info)
+      return std::nullopt;
+    if (Info->Op == Opcode::Stop)
+      break;
+    const uint8_t *A;
+    uint64_t Len = 0;
+    switch (Info->Arg) {
+    case ArgKind::None:
+      break;
+    case ArgKind::UInt8:
+      A = Fixed(1);
+      if (!A)
+        return std::nullopt;
+      Len = A[0];
+      break;
+    case ArgKind::UInt16:
+      if (!(A = Fixed(2)))
+        return std::nullopt;
+      break;
+    case ArgKind::Int32:
+    case ArgKind::UInt32:
+      if (!(A = Fixed(4)))
+        return std::nullopt;
+      Len = read32le(A);
+      break;
+    case ArgKind::UInt64:
+    case ArgKind::Float8BE:
+      if (!(A = Fixed(8)))
+        return std::nullopt;
+      break;
+    case ArgKind::Long1:
+    case ArgKind::String1:
+      if (!(A = Fixed(1)) || !Fixed(A[0]))
+        return std::nullopt;
+      break;
+    case ArgKind::Long4:
+    case ArgKind::String4:
+    case ArgKind::String4Signed:
+      if (!(A = Fixed(4)) || !Fixed(read32le(A)))
+        return std::nullopt;
+      break;
+    case ArgKind::String8: {
+      if (!(A = Fixed(8)))
+        return std::nullopt;
+      uint64_t N = read64le(A);
+      if (N > uint64_t(End - P) || !Fixed(N))
+        return std::nullopt;
+      break;
+    }
+    case ArgKind::TwoLines:
+      if (!Line() || !Line())
+        return std::nullopt;
+      break;
+    default: { // One line.
+      auto L = Line();
+      if (!L)
+        return std::nullopt;
+      if (Info->Op == Opcode::Get && L->trim().getAsInteger(10, Len))
+        return std::nullopt;
+      break;
+    }
+    }
+    switch (Info->Op) {
+    case Opcode::Get:
+    case Opcode::BinGet:
+    case Opcode::LongBinGet:
+      if (!NoteRead(Len))
+        return std::nullopt;
+      break;
+    case Opcode::Put:
+    case Opcode::BinPut:
+    case Opcode::LongBinPut:
+      Puts = true;
+      break;
+    case Opcode::Memoize:
+      Memoizes = true;
+      break;
+    default:
+      break;
+    }
+    if (Puts && Memoizes)
+      return std::nullopt;
+  }
+  return Read;
+}
+
 class MemoTable {
 public:
-  void put(uint64_t Key, Value *V) {
+  /// Keeps only the keys in \p Read from now on (see findReadMemoKeys).
+  void keepOnly(BitVector Read) { ReadKeys = std::move(Read); }
+
+  /// Puts \p V under \p Key; returns whether it was kept.
+  bool put(uint64_t Key, Value *V) {
+    if (ReadKeys && (Key >= ReadKeys->size() || !ReadKeys->test(Key))) {
+      // Never read: only MEMOIZE's count can tell it was put (and a plain
+      // pickle memoizes each key once).
+      ++Count;
+      return false;
+    }
     if (Key < Dense.size()) {
       if (!Dense[Key] && !Sparse.erase(Key))
         ++Count;
@@ -296,6 +433,7 @@ public:
       else
         It->second = V;
     }
+    return true;
   }
   /// The value put under \p Key, or null.
   Value *get(uint64_t Key) const {
@@ -310,6 +448,7 @@ private:
   std::vector<Value *> Dense;
   DenseMap<uint64_t, Value *> Sparse;
   uint64_t Count = 0;
+  std::optional<BitVector> ReadKeys;
 };
 
 class Machine {
@@ -320,6 +459,8 @@ public:
       : C(C), In(Bytes, Base), PL(PL), Limits(Limits), Obs(Obs), Hook(Hook) {}
 
   Expected<UnpickleResult> run();
+  /// Keeps only these memo keys (findReadMemoKeys).
+  void keepMemoKeys(BitVector Read) { Memo.keepOnly(std::move(Read)); }
 
 private:
   Error step(const OpcodeInfo &Info, uint64_t OpOffset, bool &Stopped);
@@ -385,7 +526,8 @@ private:
     auto V = top();
     if (!V)
       return V.takeError();
-    Memo.put(Key, *V);
+    if (Memo.put(Key, *V))
+      (*V)->setBuildShared();
     return Error::success();
   }
   Error memoGet(uint64_t Key) {
@@ -402,6 +544,18 @@ private:
     if (Hook && (isa<TensorValue>(Target) || isa<ParameterValue>(Target)))
       return make_error<ReduceHookConflict>(CurOffset);
     return Error::success();
+  }
+
+  /// \p Operand was consumed to build \p Result (a persistent load, a
+  /// call the reduce hook built): releases whatever part of it nothing else
+  /// holds, so that millions of tensors leave no garbage behind. Not while
+  /// an observer watches (it may keep what it saw).
+  void releaseDropped(Value *Operand, Value *Result) {
+    if (Obs || Operand == Result)
+      return;
+    SmallVector<Value *, 8> Kept{Result};
+    forEachChild(Result, [&](Value *Ch) { Kept.push_back(Ch); });
+    C.releaseUnshared(Operand, Kept);
   }
 
   Error appendTo(Value *Target, ArrayRef<Value *> Items);
@@ -807,6 +961,7 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
     auto V = top();
     if (!V)
       return V.takeError();
+    (*V)->setBuildShared();
     return push(*V);
   }
   case Opcode::Mark:
@@ -932,6 +1087,8 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
         }
         if (Error E = noteChild(V, T))
           return E;
+        releaseDropped(T, V);
+        releaseDropped(*Callable, V);
         return push(V);
       }
     auto *O = C.create<ObjectValue>(Info.Op == Opcode::Reduce
@@ -1054,6 +1211,7 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
     auto R = PL(Pid, CurOffset);
     if (!R)
       return R.takeError();
+    releaseDropped(Pid, *R);
     return push(*R);
   }
   }
@@ -1069,6 +1227,8 @@ Expected<UnpickleResult> ckpt::pickle::unpickle(Checkpoint &C, StringRef Bytes,
                                                 UnpickleObserver *Observer,
                                                 ReduceHookFn ReduceHook) {
   Machine M(C, Bytes, BaseOffset, PL, Limits, Observer, ReduceHook);
+  if (std::optional<BitVector> Read = findReadMemoKeys(Bytes))
+    M.keepMemoKeys(std::move(*Read));
   return M.run();
 }
 

@@ -12,6 +12,7 @@
 #include "ckpt/Container/Container.h"
 #include "ckpt/IR/Value.h"
 #include "ckpt/Support/FileRange.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Allocator.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -61,14 +62,38 @@ public:
   Checkpoint &operator=(const Checkpoint &) = delete;
 
   /// Creates a node owned by this checkpoint. Nodes live in an arena and
-  /// are destroyed with the checkpoint, never one by one.
+  /// are destroyed with the checkpoint, or reuse the memory of nodes
+  /// released while the graph was built.
   template <typename T, typename... Args> T *create(Args &&...As) {
     static_assert(std::is_base_of_v<Value, T>, "checkpoints own IR nodes");
-    T *Ptr = new (NodeArena.Allocate<T>()) T(std::forward<Args>(As)...);
+    static_assert(alignof(T) <= SlotAlign, "IR nodes are 8-byte aligned");
+    constexpr size_t Class = slotClass(sizeof(T));
+    void *Mem;
+    bool Registered = false;
+    if (Class < FreeSlots.size() && !FreeSlots[Class].empty()) {
+      uintptr_t Slot = FreeSlots[Class].pop_back_val();
+      Registered = Slot & 1;
+      Mem = reinterpret_cast<void *>(Slot & ~uintptr_t(1));
+    } else {
+      Mem = NodeArena.Allocate(Class * SlotAlign, llvm::Align(SlotAlign));
+    }
+    T *Ptr = new (Mem) T(std::forward<Args>(As)...);
+    // A reused slot that is already listed is destroyed by kind at the end;
+    // for a trivially destructible T that does nothing.
     if constexpr (!std::is_trivially_destructible_v<T>)
-      NodesToDestroy.push_back(Ptr);
+      if (!Registered)
+        NodesToDestroy.push_back(Ptr);
     return Ptr;
   }
+
+  /// Releases \p Root and every node below it that is not shared (see
+  /// Value::isBuildShared), not typed (storages, tensors, ... are kept) and
+  /// not in \p Keep; later create calls reuse their memory. For builders
+  /// that replace generic objects with typed nodes as they go (the reader
+  /// lowering tensors while unpickling): the objects of millions of tensors
+  /// then cost no memory. The caller guarantees that only the dropped parent
+  /// held \p Root.
+  void releaseUnshared(Value *Root, llvm::ArrayRef<Value *> Keep = {});
 
   /// The shared None node.
   NoneValue *getNone() { return None; }
@@ -122,7 +147,15 @@ public:
   void setSourceName(std::string N) { SourceName = std::move(N); }
 
 private:
+  static constexpr size_t SlotAlign = 8;
+  static constexpr size_t slotClass(size_t Size) {
+    return (Size + SlotAlign - 1) / SlotAlign;
+  }
+
   llvm::BumpPtrAllocator NodeArena;
+  /// Memory of released nodes by size class (slotClass); the low bit of an
+  /// entry says whether the slot is already in NodesToDestroy.
+  llvm::SmallVector<llvm::SmallVector<uintptr_t, 0>, 32> FreeSlots;
   /// The nodes whose class has a non-trivial destructor (strings, vectors).
   std::vector<Value *> NodesToDestroy;
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> Buffers;

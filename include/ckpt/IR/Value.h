@@ -87,8 +87,14 @@ public:
   /// Meaningless once the graph is built.
   unsigned getBuildDepth() const { return BuildDepth; }
   void setBuildDepth(unsigned D) { BuildDepth = D > 0xffff ? 0xffff : D; }
-  bool isBuildNested() const { return BuildNested; }
-  void setBuildNested() { BuildNested = true; }
+  bool isBuildNested() const { return BuildFlags & NestedFlag; }
+  void setBuildNested() { BuildFlags |= NestedFlag; }
+  /// Whether more than one place may hold this node while the graph is
+  /// built (a pickle's memo or DUP; the shared None, True and False). A node
+  /// that is not shared is held by exactly one parent, so a builder that
+  /// drops that parent may release it (Checkpoint::releaseUnshared).
+  bool isBuildShared() const { return BuildFlags & SharedFlag; }
+  void setBuildShared() { BuildFlags |= SharedFlag; }
 
 protected:
   explicit Value(Kind K) : K(K) {}
@@ -98,8 +104,9 @@ protected:
 
 private:
   const Kind K;
-  // The fields below fill the padding after K: a node header stays 16 bytes.
-  bool BuildNested = false;
+  enum : uint8_t { NestedFlag = 1, SharedFlag = 2 };
+  // The fields below fill the padding after K: a node header is 8 bytes.
+  uint8_t BuildFlags = 0;
   uint16_t BuildDepth = 0;
   /// The last walk that reached this node.
   mutable uint32_t Mark = 0;
@@ -108,6 +115,9 @@ private:
 /// Runs the destructor of \p V's concrete class (by its kind), without
 /// freeing its memory: nodes live in their Checkpoint's arena.
 void destroyValue(Value *V);
+
+/// The size of the concrete class of a node of kind \p K.
+size_t getValueSize(Value::Kind K);
 
 /// A fresh number for one walk over a graph (markVisited): nodes still
 /// carrying an older walk's number count as unvisited. Walks may run in

@@ -29,13 +29,17 @@ struct OpcodeInfo;
 
 /// Resolves a persistent id (the value pushed before PERSID/BINPERSID) into a
 /// node. \p Offset is the absolute file offset of the opcode, for errors.
+/// Whatever of \p Pid the returned node does not hold (as itself or a
+/// direct operand) is released afterwards: keep copies, not pointers.
 using PersistentLoadFn =
     llvm::function_ref<llvm::Expected<Value *>(Value *Pid, uint64_t Offset)>;
 
 /// Builds a typed node for the call \p Callable(*Args) that a REDUCE is
 /// about to record, or returns null to record the generic ObjectValue. A
 /// loader lowers the calls it understands (torch's tensor rebuilds) this way
-/// while unpickling, so their generic objects are never built. A node the
+/// while unpickling, so their generic objects are never built; whatever of
+/// the callable and arguments the new node does not hold directly is
+/// released afterwards (Checkpoint::releaseUnshared). A node the
 /// hook built cannot receive APPEND, SETITEM or BUILD: a pickle that tries
 /// fails with a ReduceHookConflict, and the caller unpickles again without
 /// the hook.
