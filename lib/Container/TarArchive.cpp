@@ -254,7 +254,8 @@ Expected<TarArchive> TarArchive::create(MemoryBufferRef Buf) {
       if (Type == '0' || Type == '7' ||
           (Type == '\0' && !StringRef(FullName).ends_with("/"))) {
         ArchiveMember M;
-        M.Name = std::move(FullName);
+        A.OwnedNames.push_back(std::move(FullName));
+        M.Name = A.OwnedNames.back();
         M.HeaderOffset = Off;
         M.DataOffset = DataOff;
         M.Size = Size;

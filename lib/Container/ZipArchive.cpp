@@ -321,10 +321,10 @@ Error applyZip64Extra(CentralEntry &E, StringRef Data, uint64_t ExtraOff,
 /// \p CDEnd; returns it and advances \p Off past it.
 Expected<CentralEntry> readCentralEntry(StringRef Data, uint64_t &Off,
                                         uint64_t CDEnd, uint64_t Index) {
-  std::string Limit =
-      ("the end of the central directory at offset " + Twine(CDEnd)).str();
   if (Error E = checkFits(Off, CentralHeaderSize, CDEnd,
-                          "central directory entry #" + Twine(Index), Limit))
+                          "central directory entry #" + Twine(Index),
+                          "the end of the central directory at offset " +
+                              Twine(CDEnd)))
     return E;
   if (!hasSignature(Data, Off, CentralHeaderSig))
     return decodeError(Off,
@@ -356,7 +356,8 @@ Expected<CentralEntry> readCentralEntry(StringRef Data, uint64_t &Off,
                     "name, extra field and comment of central directory "
                     "entry #" +
                         Twine(Index),
-                    Limit))
+                    "the end of the central directory at offset " +
+                        Twine(CDEnd)))
     return Err;
   E.Name = Data.substr(VarOff, NameLen);
   if (E.Name.empty())
@@ -448,7 +449,7 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
                        LocalName, E.Name);
 
   ArchiveMember M;
-  M.Name = E.Name.str();
+  M.Name = E.Name;
   M.HeaderOffset = H;
   M.DataOffset = H + LocalHeaderSize + NameLen + ExtraLen;
   M.Size = E.Size;
@@ -513,7 +514,8 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
 
   std::vector<CentralEntry> Entries;
   Entries.reserve(CD.NumEntries);
-  StringMap<uint64_t> SeenAt;
+  DenseMap<StringRef, uint64_t> SeenAt;
+  SeenAt.reserve(CD.NumEntries);
   uint64_t Off = CD.Offset;
   for (uint64_t I = 0; I != CD.NumEntries; ++I) {
     Expected<CentralEntry> E = readCentralEntry(Data, Off, CDEnd, I);
@@ -542,6 +544,7 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
   A.RootName = Entries[0].Name.take_front(Slash).str();
 
   A.Members.reserve(Entries.size());
+  A.ByRecordName.reserve(Entries.size());
   std::optional<FileWindowReader> File;
   if (FD >= 0)
     File.emplace(FD, size_t(64) << 10);
@@ -603,8 +606,8 @@ StringRef ZipArchive::getData(const ArchiveMember &M) const {
 }
 
 bool ZipArchive::isTorchScript() const {
-  return any_of(ByRecordName, [](const StringMapEntry<size_t> &E) {
-    return isTorchScriptRecord(E.getKey());
+  return any_of(ByRecordName, [](const auto &E) {
+    return isTorchScriptRecord(E.first);
   });
 }
 

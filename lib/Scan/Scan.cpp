@@ -541,7 +541,7 @@ void Scanner::scanTarSequence(const TarArchive &Tar, const ArchiveMember &M,
                               bool Storages) {
   StringRef Bytes = Tar.getData(M);
   uint64_t Base = M.DataOffset, Pos = 0;
-  std::string Member = "tar member " + M.Name;
+  std::string Member = ("tar member " + M.Name).str();
   auto Count = scanPickle(Member + ", count", Bytes, Base);
   if (!Count)
     return;
@@ -605,7 +605,7 @@ void Scanner::scanTar() {
       continue;
     if (M.Name == "sys_info" || M.Name == "pickle") {
       Any = true;
-      scanPickle("tar member " + M.Name, Tar->getData(M), M.DataOffset);
+      scanPickle(("tar member " + M.Name).str(), Tar->getData(M), M.DataOffset);
     } else if (M.Name == "tensors" || M.Name == "storages") {
       Any = true;
       scanTarSequence(*Tar, M, M.Name == "storages");

@@ -26,7 +26,7 @@ std::string tarFailure(StringRef Data) {
 std::vector<std::string> memberNames(const TarArchive &T) {
   std::vector<std::string> Names;
   for (const ArchiveMember &M : T.members())
-    Names.push_back(M.Name);
+    Names.push_back(M.Name.str());
   return Names;
 }
 

@@ -10,11 +10,13 @@
 #define CKPT_CONTAINER_ARCHIVE_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -22,8 +24,9 @@ namespace ckpt {
 
 /// One member of an archive: its name and where its bytes live in the file.
 struct ArchiveMember {
-  /// Full name as stored in the archive (for zip: including the root folder).
-  std::string Name;
+  /// Full name as stored in the archive (for zip: including the root
+  /// folder). Points into the mapped file, or into names the archive owns.
+  llvm::StringRef Name;
   /// Absolute file offset of the first data byte.
   uint64_t DataOffset = 0;
   /// Size of the data in bytes (uncompressed == stored size).
@@ -84,7 +87,8 @@ private:
   llvm::MemoryBufferRef Buf;
   std::string RootName;
   std::vector<ArchiveMember> Members;
-  llvm::StringMap<size_t> ByRecordName;
+  /// Record names (slices of the mapped central directory) to members.
+  llvm::DenseMap<llvm::StringRef, size_t> ByRecordName;
   uint64_t CDOffset = 0;
 };
 
@@ -111,6 +115,9 @@ public:
 private:
   llvm::MemoryBufferRef Buf;
   std::vector<ArchiveMember> Members;
+  /// Names assembled from pax or GNU records or the ustar prefix (stable
+  /// addresses: members point into them).
+  std::deque<std::string> OwnedNames;
 };
 
 /// Prints the container kind and one line per member (name, data offset,
