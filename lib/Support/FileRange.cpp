@@ -57,9 +57,19 @@ Error readFileRange(const FileRange &R, char *Out) {
 
 Expected<StringRef> FileWindowReader::read(uint64_t Offset, size_t Len) {
   if (Offset >= BufOffset && Offset - BufOffset <= BufSize &&
-      Len <= BufSize - (Offset - BufOffset))
+      Len <= BufSize - (Offset - BufOffset)) {
+    Served += Len;
     return StringRef(Buf.get() + (Offset - BufOffset), Len);
-  size_t Want = std::max(Len, WindowSize);
+  }
+  // A miss: read ahead if the last window paid or the pieces follow on.
+  uint64_t BufEnd = BufOffset + BufSize;
+  bool ReadAhead =
+      !BufSize || (IsWindow ? Served >= BufSize / 4
+                            : Offset >= BufEnd &&
+                                  Offset - BufEnd <= WindowSize / 4);
+  Served = Len;
+  IsWindow = ReadAhead && Len < WindowSize;
+  size_t Want = ReadAhead ? std::max(Len, WindowSize) : Len;
   if (Want > BufCapacity) {
     Buf = std::make_unique<char[]>(Want);
     BufCapacity = Want;

@@ -934,6 +934,8 @@ Error writeCheckpointFile(const Checkpoint &C, StringRef Path,
     return createFileError(Path, Temp.takeError());
   Error E = [&]() -> Error {
     FileCopyStream OS(Temp->FD, /*shouldClose=*/false);
+    // Pickles and small tensors go through this buffer: large writes.
+    OS.SetBufferSize(size_t(1) << 20);
     if (Error E = writeCheckpointTo(C, OS, &OS, Enc))
       return E;
     OS.flush();

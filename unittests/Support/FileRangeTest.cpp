@@ -87,6 +87,33 @@ TEST(FileRangeTest, KernelCopyIntoAFileKeepsTheStreamPosition) {
   sys::fs::remove(OutPath);
 }
 
+TEST(FileRangeTest, SmallAndLargeCopiesInterleave) {
+  // Small ranges go through the stream's buffer, large ones through the
+  // kernel; the output must be the ranges in order either way.
+  std::string Bytes = pattern(3 << 20);
+  InputFile In(Bytes);
+  SmallString<128> OutPath;
+  int OutFD;
+  ASSERT_FALSE(sys::fs::createTemporaryFile("filerange", "out", OutFD, OutPath));
+  std::string Expected;
+  {
+    FileCopyStream OS(OutFD, /*shouldClose=*/true);
+    uint64_t Off = 5;
+    for (unsigned I = 0; I != 300; ++I) {
+      uint64_t Len = I % 50 == 49 ? FileCopyStream::SmallCopySize + 17 : 100;
+      ASSERT_FALSE(errorToBool(OS.copyFrom({In.FD, Off, Len})));
+      Expected += Bytes.substr(Off, Len);
+      OS << "|";
+      Expected += "|";
+      Off = (Off + Len + 30) % (2 << 20);
+    }
+  }
+  auto Buf = MemoryBuffer::getFile(OutPath);
+  ASSERT_TRUE(bool(Buf));
+  EXPECT_EQ((*Buf)->getBuffer(), Expected);
+  sys::fs::remove(OutPath);
+}
+
 TEST(FileRangeTest, ShortInputIsAnErrorNotShortOutput) {
   InputFile In(pattern(1000));
   std::string Out;
@@ -115,6 +142,54 @@ TEST(FileRangeTest, CRCMatchesTheBytes) {
   auto CRC = crc32FileRange({In.FD, 5, Bytes.size() - 5});
   ASSERT_TRUE(bool(CRC));
   EXPECT_EQ(*CRC, crc32(arrayRefFromStringRef(StringRef(Bytes).drop_front(5))));
+}
+
+} // namespace
+
+namespace {
+
+/// Reads \p Pieces (offset, length) through a window reader and checks
+/// every piece against the file's bytes.
+void expectPieces(const std::string &Bytes, int FD,
+                  ArrayRef<std::pair<uint64_t, size_t>> Pieces,
+                  size_t Window) {
+  FileWindowReader R(FD, Window);
+  for (auto [Off, Len] : Pieces) {
+    Expected<StringRef> Got = R.read(Off, Len);
+    ASSERT_TRUE(bool(Got)) << toString(Got.takeError());
+    EXPECT_EQ(*Got, StringRef(Bytes).substr(Off, Len)) << Off << "+" << Len;
+  }
+}
+
+TEST(FileRangeTest, WindowReaderServesPiecesInAnyOrder) {
+  std::string Bytes = pattern(1 << 20);
+  InputFile In(Bytes);
+  // In file order with gaps (zip headers between records), backwards,
+  // scattered, larger than the window, and right up to the end.
+  std::vector<std::pair<uint64_t, size_t>> Pieces;
+  for (uint64_t Off = 0; Off < (200 << 10); Off += 1000)
+    Pieces.push_back({Off, 700});
+  for (uint64_t Off = 900 << 10; Off > (600 << 10); Off -= 5000)
+    Pieces.push_back({Off, 300});
+  for (uint64_t I = 0; I != 200; ++I)
+    Pieces.push_back({(I * 7919 * 131) % ((1 << 20) - 64), 64});
+  Pieces.push_back({1000, 100 << 10});
+  Pieces.push_back({(1 << 20) - 10, 10});
+  Pieces.push_back({0, 1 << 20});
+  expectPieces(Bytes, In.FD, Pieces, 16 << 10);
+}
+
+TEST(FileRangeTest, WindowReaderReportsAShortFile) {
+  std::string Bytes = pattern(1000);
+  InputFile In(Bytes);
+  FileWindowReader R(In.FD, 4096);
+  Expected<StringRef> Tail = R.read(990, 10);
+  ASSERT_TRUE(bool(Tail));
+  EXPECT_EQ(*Tail, StringRef(Bytes).substr(990));
+  Expected<StringRef> Past = R.read(995, 10);
+  ASSERT_FALSE(bool(Past));
+  EXPECT_NE(toString(Past.takeError()).find("ended at offset 1000"),
+            std::string::npos);
 }
 
 } // namespace

@@ -61,6 +61,13 @@ public:
 private:
   int FD;
   size_t WindowSize;
+  /// Whether the buffer holds a window read ahead (else just one piece),
+  /// and how much of it was served. Windows are read only while they pay
+  /// (serve at least a quarter of what they read) or while pieces come in
+  /// file order, so that pieces read in no useful order cost their own
+  /// size, not a window each.
+  bool IsWindow = false;
+  uint64_t Served = 0;
   std::unique_ptr<char[]> Buf;
   size_t BufCapacity = 0;
   uint64_t BufOffset = 0;
