@@ -16,6 +16,7 @@
 #include "ckpt/Support/FileRange.h"
 #include "ckpt/Target/TargetSpec.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -24,6 +25,7 @@
 #include "llvm/Support/Path.h"
 #include <algorithm>
 #include <array>
+#include <deque>
 
 using namespace llvm;
 using namespace ckpt::pickle;
@@ -35,7 +37,7 @@ constexpr unsigned MaxEmitDepth = 20000;
 
 /// A storage as it is written: its record key and where its bytes are.
 struct StorageRecord {
-  std::string Key;
+  llvm::StringRef Key; ///< Owned by the storage or by the emitter.
   const StorageValue *S;
 };
 
@@ -44,14 +46,21 @@ class PickleEmitter {
 public:
   PickleEmitter(std::string &Out, ContainerKind Target, bool KeepKeys,
                 const TargetSpec *Release = nullptr)
-      : W(Out), Target(Target), KeepKeys(KeepKeys), Release(Release) {}
+      : Out(Out), W(Out), Target(Target), KeepKeys(KeepKeys),
+        Release(Release) {}
 
-  Error emitPickle(const Value *Root, unsigned Protocol) {
+  /// Emits the pickle of \p Root. With \p Sink, the bytes go there as they
+  /// are made (the output string stays small); else they stay in the output.
+  Error emitPickle(const Value *Root, unsigned Protocol,
+                   raw_ostream *Sink = nullptr) {
+    this->Sink = Sink;
+    findShared(Root);
     W.proto(Protocol);
     this->Protocol = Protocol;
     if (Error E = emit(Root, 0))
       return E;
     W.stop();
+    flushToSink(0);
     return Error::success();
   }
 
@@ -72,7 +81,22 @@ private:
   Error emitPersistentRef(const PersistentRefValue *P, unsigned Depth);
   void emitGlobal(StringRef Module, StringRef Name);
   void emitEmptyOrderedDict();
-  void memoize(const Value *V) { Memo[V] = W.put(); }
+  /// Puts \p V in the pickle's memo (as CPython puts every object); only
+  /// nodes that are reached more than once need their index kept.
+  void memoize(const Value *V) {
+    uint32_t Index = W.put();
+    if (Shared.contains(V))
+      Memo[V] = Index;
+  }
+  /// Finds the nodes reached more than once from \p Root (Shared).
+  void findShared(const Value *Root);
+  /// Moves the pickle made so far to the sink once it holds \p Min bytes.
+  void flushToSink(size_t Min) {
+    if (Sink && Out.size() >= Min) {
+      *Sink << Out;
+      Out.clear();
+    }
+  }
 
   /// Calls a global with the given arguments (REDUCE), as save_reduce does.
   Error emitCall(StringRef Module, StringRef Name,
@@ -80,6 +104,8 @@ private:
   /// The record key of \p S (kept from the input or assigned).
   StringRef keyFor(const StorageValue *S);
 
+  std::string &Out;
+  raw_ostream *Sink = nullptr;
   PickleWriter W;
   ContainerKind Target;
   bool KeepKeys;
@@ -87,9 +113,12 @@ private:
   const TargetSpec *Release;
   unsigned Protocol = 2;
   DenseMap<const Value *, uint32_t> Memo;
+  DenseSet<const Value *> Shared;
   StringMap<uint32_t> GlobalMemo;
-  DenseMap<const StorageValue *, std::string> Keys;
-  StringSet<> UsedKeys;
+  DenseMap<const StorageValue *, StringRef> Keys;
+  DenseSet<StringRef> UsedKeys;
+  /// Keys the emitter made up (stable addresses).
+  std::deque<std::string> NewKeys;
   std::vector<StorageRecord> Records;
   unsigned NextKey = 0;
 };
@@ -125,7 +154,10 @@ Error PickleEmitter::emit(const Value *V, unsigned Depth) {
       return Error::success();
     }
   }
-  return emitBody(V, Depth);
+  if (Error E = emitBody(V, Depth))
+    return E;
+  flushToSink(size_t(1) << 20);
+  return Error::success();
 }
 
 Error PickleEmitter::emitSequenceItems(ArrayRef<Value *> Items, unsigned Depth,
@@ -200,20 +232,53 @@ StringRef PickleEmitter::keyFor(const StorageValue *S) {
   auto It = Keys.find(S);
   if (It != Keys.end())
     return It->second;
-  std::string K;
+  StringRef K;
   bool Keep = KeepKeys && !S->getKey().empty() &&
               !UsedKeys.contains(S->getKey()) &&
               (Target != ContainerKind::Zip ||
                S->getKey().find('/') == StringRef::npos);
   if (Keep) {
-    K = S->getKey().str();
+    K = S->getKey();
   } else {
+    std::string New;
     do
-      K = std::to_string(NextKey++);
-    while (UsedKeys.contains(K));
+      New = std::to_string(NextKey++);
+    while (UsedKeys.contains(New));
+    NewKeys.push_back(std::move(New));
+    K = NewKeys.back();
   }
   UsedKeys.insert(K);
   return Keys[S] = K;
+}
+
+void PickleEmitter::findShared(const Value *Root) {
+  if (!Root || Root->isScalar())
+    return;
+  uint32_t Walk = newVisitWalk();
+  SmallVector<const Value *, 64> Work;
+  Root->markVisited(Walk);
+  Work.push_back(Root);
+  while (!Work.empty()) {
+    const Value *V = Work.pop_back_val();
+    forEachChild(V, [&](Value *Ch) {
+      if (Ch->isScalar())
+        return;
+      if (Ch->markVisited(Walk))
+        Work.push_back(Ch);
+      else
+        Shared.insert(Ch);
+    });
+  }
+  // A parameter written as its tensor or its original object shares that
+  // node's memo entry.
+  for (const Value *V : SmallVector<const Value *, 8>(Shared.begin(),
+                                                       Shared.end()))
+    if (auto *P = dyn_cast<ParameterValue>(V)) {
+      if (P->getData())
+        Shared.insert(P->getData());
+      if (P->getState())
+        Shared.insert(P->getState());
+    }
 }
 
 Error PickleEmitter::emitStorage(const StorageValue *S, unsigned Depth) {
@@ -240,7 +305,7 @@ Error PickleEmitter::emitStorage(const StorageValue *S, unsigned Depth) {
   bool NewRoot = !Keys.count(Root);
   StringRef Key = keyFor(Root);
   if (NewRoot)
-    Records.push_back({Key.str(), Root});
+    Records.push_back({Key, Root});
 
   // ('storage', class, key, location, numel[, view_metadata])
   W.mark();
@@ -737,13 +802,6 @@ Error writeLegacy(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
   const ContainerInfo &CI = C.getContainer();
   bool SameKind = CI.Kind == ContainerKind::Legacy;
 
-  // Main pickle first: it decides which storages are written, under which
-  // keys.
-  std::string Main;
-  PickleEmitter PE(Main, ContainerKind::Legacy, /*KeepKeys=*/true, Enc.Target);
-  if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol))
-    return E;
-
   OS << pickleSmall([](PickleWriter &W) {
     W.bigInteger(APInt(80, "1950a86a20f9469cfc6c", 16));
   });
@@ -785,7 +843,12 @@ Error writeLegacy(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
       W.op(Opcode::SetItems);
     });
   }
-  OS << Main;
+  // The main pickle streams out as it is made: it decides which storages
+  // are written, under which keys, but nothing before it depends on that.
+  std::string Main;
+  PickleEmitter PE(Main, ContainerKind::Legacy, /*KeepKeys=*/true, Enc.Target);
+  if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol, &OS))
+    return E;
 
   // Keys sorted as strings, as torch's `sorted(serialized_storages.keys())`.
   std::vector<StorageRecord> Records = PE.records();
@@ -847,7 +910,7 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
     Expected<uint32_t> CRC = getStorageCRC(C, *R.S);
     if (!CRC)
       return CRC.takeError();
-    if (Error E = Z.addRecord("data/" + R.Key, R.S->getData().size(), *CRC,
+    if (Error E = Z.addRecord(("data/" + R.Key).str(), R.S->getData().size(), *CRC,
                               [&](raw_ostream &Out) {
                                 return writeStorageData(C, *R.S, Out, Direct, Enc);
                               }))
