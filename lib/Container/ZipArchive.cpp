@@ -581,9 +581,11 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
   // No entry's header or data may overlap another entry's data.
   std::vector<size_t> ByOffset(A.Members.size());
   std::iota(ByOffset.begin(), ByOffset.end(), 0);
-  llvm::sort(ByOffset, [&](size_t L, size_t R) {
+  auto ByHeader = [&](size_t L, size_t R) {
     return A.Members[L].HeaderOffset < A.Members[R].HeaderOffset;
-  });
+  };
+  if (!llvm::is_sorted(ByOffset, ByHeader)) // Writers list them in order.
+    llvm::sort(ByOffset, ByHeader);
   for (size_t I = 1; I < ByOffset.size(); ++I) {
     const ArchiveMember &Prev = A.Members[ByOffset[I - 1]];
     const ArchiveMember &Cur = A.Members[ByOffset[I]];

@@ -413,9 +413,9 @@ Error PassManager::run(Checkpoint &C) {
       }
       C.beginPass();
       Error Err = (*P)->run(C, Stats);
-      // A pass reports every change in its statistics: none means the graph
-      // is as it was, and the next pass may reuse its walk.
-      C.endPass(!Stats.empty());
+      // A pass reports every change in its statistics: none, or only changes
+      // to scalars, means the next pass may reuse its walk.
+      C.endPass(!Stats.empty() && !Stats.keepsReachable());
       if (T) {
         T->stopTimer();
         Timers.push_back(std::move(T));

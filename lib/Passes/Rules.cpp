@@ -492,11 +492,16 @@ public:
     for (MappingValue *M : paramGroups(C)) {
       auto &Items = M->getItems();
       size_t Before = Items.size();
+      bool OnlyScalars = true;
       llvm::erase_if(Items, [&](const DictItem &It) {
         auto K = getStringValue(It.first);
-        return K && *K == Key;
+        if (!K || *K != Key)
+          return false;
+        OnlyScalars &= It.second->isScalar();
+        return true;
       });
-      Stats.add("param-group-keys-dropped", Before - Items.size());
+      Stats.add("param-group-keys-dropped", Before - Items.size(),
+                /*KeepsReachable=*/OnlyScalars);
     }
     return Error::success();
   }
@@ -521,8 +526,10 @@ public:
         auto K = getStringValue(It.first);
         if (!K)
           return false;
-        std::string Full = Prefix.empty() ? K->str() : (Prefix + "." + *K).str();
-        return Pattern->match(Full);
+        if (Prefix.empty())
+          return Pattern->match(*K);
+        SmallString<128> Full;
+        return Pattern->match((Prefix + "." + *K).toStringRef(Full));
       });
       Stats.add("keys-dropped", Before - Items.size());
     };

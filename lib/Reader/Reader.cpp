@@ -451,6 +451,7 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD, bool Lower) {
                          StringRef(BO->Data).trim());
 
   StorageTable Storages(C);
+  size_t NextMember = 0;
   auto PersistentLoad = [&](Value *PidV,
                             uint64_t Offset) -> Expected<Value *> {
     auto *Pid = dyn_cast<TupleValue>(PidV);
@@ -470,9 +471,23 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD, bool Lower) {
     if (!S)
       return S.takeError();
     if (!(*S)->hasData()) {
-      SmallString<64> RecordName;
-      const ArchiveMember *Rec =
-          Zip->findRecord(("data/" + P->Key).toStringRef(RecordName));
+      // torch writes the records in the order the pickle names them: try
+      // the member after the last one first.
+      const ArchiveMember *Rec = nullptr;
+      ArrayRef<ArchiveMember> Members = Zip->members();
+      if (NextMember < Members.size()) {
+        StringRef Name = Members[NextMember].Name;
+        if (Name.size() == RootLen + 5 + P->Key.size() &&
+            Name.drop_front(RootLen).starts_with("data/") &&
+            Name.ends_with(P->Key))
+          Rec = &Members[NextMember];
+      }
+      if (!Rec) {
+        SmallString<64> RecordName;
+        Rec = Zip->findRecord(("data/" + P->Key).toStringRef(RecordName));
+      }
+      if (Rec)
+        NextMember = Rec - Members.data() + 1;
       if (!Rec)
         return decodeError(Offset, "storage '{0}' has no record 'data/{0}'",
                            P->Key);

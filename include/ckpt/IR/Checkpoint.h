@@ -112,7 +112,7 @@ public:
   /// walk again (the pass may have changed the graph meanwhile).
   std::vector<Value *> getReachableForPass();
   /// Called by the pass manager before each pass, and after it with whether
-  /// the pass reported a change.
+  /// the pass may have changed which nodes are reachable.
   void beginPass() { ReachableUsedInPass = false; }
   void endPass(bool Changed) {
     if (Changed)

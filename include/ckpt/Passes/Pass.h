@@ -48,7 +48,14 @@ private:
 /// Counters a pass increments; printed by `-stats`.
 class PassStatistics {
 public:
-  void add(llvm::StringRef Name, uint64_t N = 1) { Counts[Name] += N; }
+  /// Counts \p N changes of kind \p Name. \p KeepsReachable says that these
+  /// changes dropped or replaced only scalars, so the set of other nodes
+  /// reachable from the root is as it was (the next pass may reuse its walk).
+  void add(llvm::StringRef Name, uint64_t N = 1, bool KeepsReachable = false) {
+    Counts[Name] += N;
+    if (N && !KeepsReachable)
+      AllKeepReachable = false;
+  }
   uint64_t get(llvm::StringRef Name) const { return Counts.lookup(Name); }
   const llvm::MapVector<llvm::StringRef, uint64_t> &all() const {
     return Counts;
@@ -56,9 +63,12 @@ public:
   /// Whether anything was counted (a pass that changed nothing counts
   /// nothing).
   bool empty() const;
+  /// Whether every change counted kept the non-scalar reachable nodes.
+  bool keepsReachable() const { return AllKeepReachable; }
 
 private:
   llvm::MapVector<llvm::StringRef, uint64_t> Counts;
+  bool AllKeepReachable = true;
 };
 
 /// A pass instance.
