@@ -8,6 +8,7 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Passes/Pass.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Target/TargetSpec.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
@@ -758,15 +759,9 @@ private:
 using ReleaseKey = std::tuple<unsigned, unsigned, unsigned>;
 
 std::optional<ReleaseKey> parseReleaseKey(StringRef S) {
-  SmallVector<StringRef, 3> Parts;
-  S.split(Parts, '.');
-  if (Parts.size() != 2 && Parts.size() != 3)
-    return std::nullopt;
-  unsigned N[3] = {0, 0, 0};
-  for (size_t I = 0; I < Parts.size(); ++I)
-    if (Parts[I].empty() || Parts[I].getAsInteger(10, N[I]))
-      return std::nullopt;
-  return ReleaseKey(N[0], N[1], N[2]);
+  if (std::optional<ReleaseVersion> V = parseReleaseVersion(S))
+    return V->key();
+  return std::nullopt;
 }
 
 /// An attribute torch.nn.Module.__init__ sets on every module, and the first

@@ -16,16 +16,7 @@ using namespace llvm;
 
 namespace ckpt {
 
-namespace {
-
-/// A version as major.minor[.patch].
-struct ParsedVersion {
-  unsigned Major = 0, Minor = 0;
-  std::optional<unsigned> Patch;
-};
-
-/// Parses "N.N" or "N.N.N" (decimal components).
-std::optional<ParsedVersion> parseVersion(StringRef S) {
+std::optional<ReleaseVersion> parseReleaseVersion(StringRef S) {
   SmallVector<StringRef, 3> Parts;
   S.split(Parts, '.');
   if (Parts.size() != 2 && Parts.size() != 3)
@@ -36,15 +27,13 @@ std::optional<ParsedVersion> parseVersion(StringRef S) {
         !llvm::all_of(Parts[I], [](char C) { return C >= '0' && C <= '9'; }) ||
         Parts[I].getAsInteger(10, N[I]))
       return std::nullopt;
-  ParsedVersion V;
+  ReleaseVersion V;
   V.Major = N[0];
   V.Minor = N[1];
   if (Parts.size() == 3)
     V.Patch = N[2];
   return V;
 }
-
-} // namespace
 
 const TargetSpec *lookupTarget(StringRef Version) {
   // torch.__version__ may carry a local part: "1.13.1+cu117".
@@ -54,12 +43,12 @@ const TargetSpec *lookupTarget(StringRef Version) {
     if (S.Version == Version)
       return &S;
 
-  std::optional<ParsedVersion> Want = parseVersion(Version);
+  std::optional<ReleaseVersion> Want = parseReleaseVersion(Version);
   if (!Want)
     return nullptr;
   const TargetSpec *Found = nullptr;
   for (const TargetSpec &S : Specs) {
-    std::optional<ParsedVersion> Have = parseVersion(S.Version);
+    std::optional<ReleaseVersion> Have = parseReleaseVersion(S.Version);
     if (!Have || Have->Major != Want->Major || Have->Minor != Want->Minor)
       continue;
     if (!Want->Patch) {

@@ -206,4 +206,21 @@ TEST(TargetSpecTest, ReleasesOnlyGrow) {
   }
 }
 
+TEST(TargetSpecTest, ParseReleaseVersion) {
+  auto V = parseReleaseVersion("1.13.1");
+  ASSERT_TRUE(V);
+  EXPECT_EQ(V->key(), std::make_tuple(1u, 13u, 1u));
+  V = parseReleaseVersion("0.4");
+  ASSERT_TRUE(V);
+  EXPECT_FALSE(V->Patch);
+  EXPECT_EQ(V->key(), std::make_tuple(0u, 4u, 0u));
+  EXPECT_LT(parseReleaseVersion("0.4")->key(),
+            parseReleaseVersion("0.4.1")->key());
+  EXPECT_LT(parseReleaseVersion("1.9")->key(),
+            parseReleaseVersion("1.10")->key());
+  for (const char *Bad : {"", "1", "1.", ".1", "1.2.3.4", "1.x", "1.-2",
+                          "1.2+cu117", " 1.2"})
+    EXPECT_FALSE(parseReleaseVersion(Bad)) << Bad;
+}
+
 } // namespace
