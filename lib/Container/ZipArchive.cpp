@@ -514,18 +514,20 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
 
   std::vector<CentralEntry> Entries;
   Entries.reserve(CD.NumEntries);
-  DenseMap<StringRef, uint64_t> SeenAt;
-  SeenAt.reserve(CD.NumEntries);
+  // Members are made from the entries in order: an entry's position is its
+  // member's.
+  A.ByName.reserve(CD.NumEntries);
   uint64_t Off = CD.Offset;
   for (uint64_t I = 0; I != CD.NumEntries; ++I) {
     Expected<CentralEntry> E = readCentralEntry(Data, Off, CDEnd, I);
     if (!E)
       return E.takeError();
-    auto [It, Inserted] = SeenAt.try_emplace(E->Name, E->EntryOffset);
+    auto [It, Inserted] =
+        A.ByName.try_emplace(HashedName(E->Name), uint32_t(Entries.size()));
     if (!Inserted)
       return decodeError(E->EntryOffset,
                          "duplicate entry '{0}' (first at offset {1})", E->Name,
-                         It->second);
+                         Entries[It->second].EntryOffset);
     Entries.push_back(*E);
   }
   if (Off != CDEnd)
@@ -544,7 +546,6 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
   A.RootName = Entries[0].Name.take_front(Slash).str();
 
   A.Members.reserve(Entries.size());
-  A.ByRecordName.reserve(Entries.size());
   std::optional<FileWindowReader> File;
   if (FD >= 0)
     File.emplace(FD, size_t(64) << 10);
@@ -574,7 +575,6 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
     Expected<ArchiveMember> M = readLocalHeader(Data, E, CD.Offset, File ? &*File : nullptr);
     if (!M)
       return M.takeError();
-    A.ByRecordName[Record] = A.Members.size();
     A.Members.push_back(std::move(*M));
   }
 
@@ -598,9 +598,30 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
   return A;
 }
 
+ZipArchive::HashedName::HashedName(StringRef Name)
+    : Name(Name), Hash(DenseMapInfo<StringRef>::getHashValue(Name)) {}
+
+ZipArchive::HashedName ZipArchive::HashedNameInfo::getEmptyKey() {
+  return {DenseMapInfo<StringRef>::getEmptyKey(), 0};
+}
+
+ZipArchive::HashedName ZipArchive::HashedNameInfo::getTombstoneKey() {
+  return {DenseMapInfo<StringRef>::getTombstoneKey(), 0};
+}
+
+bool ZipArchive::HashedNameInfo::isEqual(const HashedName &A,
+                                         const HashedName &B) {
+  // The empty and tombstone keys compare by pointer, as StringRef's do.
+  if (A.Hash != B.Hash)
+    return false;
+  return DenseMapInfo<StringRef>::isEqual(A.Name, B.Name);
+}
+
 const ArchiveMember *ZipArchive::findRecord(StringRef RecordName) const {
-  auto It = ByRecordName.find(RecordName);
-  return It == ByRecordName.end() ? nullptr : &Members[It->second];
+  SmallString<128> Full;
+  auto It = ByName.find(
+      HashedName((RootName + "/" + RecordName).toStringRef(Full)));
+  return It == ByName.end() ? nullptr : &Members[It->second];
 }
 
 StringRef ZipArchive::getData(const ArchiveMember &M) const {
@@ -608,8 +629,8 @@ StringRef ZipArchive::getData(const ArchiveMember &M) const {
 }
 
 bool ZipArchive::isTorchScript() const {
-  return any_of(ByRecordName, [](const auto &E) {
-    return isTorchScriptRecord(E.first);
+  return any_of(Members, [&](const ArchiveMember &M) {
+    return isTorchScriptRecord(M.Name.drop_front(RootName.size() + 1));
   });
 }
 

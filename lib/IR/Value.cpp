@@ -80,33 +80,50 @@ static uint64_t hashKey(const Value *K) {
 /// Mappings smaller than this are searched linearly.
 static constexpr size_t MinIndexedSize = 16;
 
-MappingValue::KeyIndex *MappingValue::getIndex() const {
+bool MappingValue::updateIndex() const {
   if (Items.size() < MinIndexedSize)
-    return nullptr;
-  if (!Index) {
-    Index = std::make_unique<KeyIndex>();
+    return false;
+  if (Items.size() >= UINT32_MAX / 4)
+    report_fatal_error("mapping too large to index");
+  if (size_t(IndexCapacity) < 2 * Items.size()) {
+    IndexCapacity = uint32_t(PowerOf2Ceil(4 * Items.size()));
+    Index = std::make_unique<IndexSlot[]>(IndexCapacity);
     IndexedItems = 0;
   }
-  for (; IndexedItems < Items.size(); ++IndexedItems)
-    Index->emplace(hashKey(Items[IndexedItems].first), IndexedItems);
-  return Index.get();
+  uint32_t Mask = IndexCapacity - 1;
+  for (; IndexedItems < Items.size(); ++IndexedItems) {
+    const Value *Key = Items[IndexedItems].first;
+    uint64_t H = hashKey(Key);
+    for (uint32_t Pos = uint32_t(H) & Mask;; Pos = (Pos + 1) & Mask) {
+      IndexSlot &S = Index[Pos];
+      if (!S.Item) {
+        S = {IndexedItems + 1, uint32_t(H >> 32)};
+        break;
+      }
+      // A key already indexed keeps its first position.
+      if (S.Hash == uint32_t(H >> 32) && keysEqual(Items[S.Item - 1].first, Key))
+        break;
+    }
+  }
+  return true;
 }
 
 DictItem *MappingValue::find(const Value *Key) {
-  KeyIndex *I = getIndex();
-  if (!I) {
+  if (!updateIndex()) {
     for (DictItem &It : Items)
       if (keysEqual(It.first, Key))
         return &It;
     return nullptr;
   }
-  auto [B, E] = I->equal_range(hashKey(Key));
-  DictItem *Found = nullptr;
-  for (auto It = B; It != E; ++It)
-    if (keysEqual(Items[It->second].first, Key) &&
-        (!Found || It->second < unsigned(Found - Items.begin())))
-      Found = &Items[It->second];
-  return Found;
+  uint64_t H = hashKey(Key);
+  uint32_t Mask = IndexCapacity - 1;
+  for (uint32_t Pos = uint32_t(H) & Mask;; Pos = (Pos + 1) & Mask) {
+    const IndexSlot &S = Index[Pos];
+    if (!S.Item)
+      return nullptr;
+    if (S.Hash == uint32_t(H >> 32) && keysEqual(Items[S.Item - 1].first, Key))
+      return &Items[S.Item - 1];
+  }
 }
 
 Value *MappingValue::lookup(StringRef Key) const {

@@ -87,8 +87,23 @@ private:
   llvm::MemoryBufferRef Buf;
   std::string RootName;
   std::vector<ArchiveMember> Members;
-  /// Record names (slices of the mapped central directory) to members.
-  llvm::DenseMap<llvm::StringRef, size_t> ByRecordName;
+  /// A member's full name (a slice of the mapped central directory) with
+  /// its hash: probing the index compares hashes before it touches names,
+  /// which lie all over a central directory of megabytes.
+  struct HashedName {
+    llvm::StringRef Name;
+    unsigned Hash;
+    explicit HashedName(llvm::StringRef Name);
+    HashedName(llvm::StringRef Name, unsigned Hash) : Name(Name), Hash(Hash) {}
+  };
+  struct HashedNameInfo {
+    static HashedName getEmptyKey();
+    static HashedName getTombstoneKey();
+    static unsigned getHashValue(const HashedName &N) { return N.Hash; }
+    static bool isEqual(const HashedName &A, const HashedName &B);
+  };
+  /// Full member names to their position in Members.
+  llvm::DenseMap<HashedName, uint32_t, HashedNameInfo> ByName;
   uint64_t CDOffset = 0;
 };
 

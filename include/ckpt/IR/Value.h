@@ -28,7 +28,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -311,6 +310,7 @@ public:
   /// the next set() or lookup() on a large mapping rebuilds it.
   llvm::SmallVectorImpl<DictItem> &getItems() {
     Index.reset();
+    IndexCapacity = IndexedItems = 0;
     return Items;
   }
   size_t size() const { return Items.size(); }
@@ -332,18 +332,25 @@ protected:
   explicit MappingValue(Kind K) : Value(K) {}
 
 private:
-  /// Position of the first item whose key hashes to a value, for mappings
-  /// past a few items: a pickle's SETITEMS then costs O(1) per key, not
-  /// O(size), and a state dict of 2M tensors reads in linear time.
-  using KeyIndex = std::unordered_multimap<uint64_t, unsigned>;
-  /// The index, built on demand and valid while it covers every item.
-  KeyIndex *getIndex() const;
+  /// One slot of the key index: an item's position plus one (0 for an empty
+  /// slot) and the low bits of its key's hash.
+  struct IndexSlot {
+    uint32_t Item = 0;
+    uint32_t Hash = 0;
+  };
+  /// Brings the key index up to date, for mappings past a few items (a
+  /// pickle's SETITEMS then costs O(1) per key, not O(size), and a state
+  /// dict of 2M tensors reads in linear time); false for small mappings,
+  /// which are searched linearly. The index is an open-addressing table of
+  /// the first item with each key, kept at most half full.
+  bool updateIndex() const;
   /// The item whose key equals \p Key (Python equality), or null.
   DictItem *find(const Value *Key);
 
   llvm::SmallVector<DictItem, 4> Items;
-  mutable std::unique_ptr<KeyIndex> Index;
-  mutable size_t IndexedItems = 0;
+  mutable std::unique_ptr<IndexSlot[]> Index;
+  mutable uint32_t IndexCapacity = 0; ///< A power of two, or 0.
+  mutable uint32_t IndexedItems = 0;
 };
 
 /// Python dict.
