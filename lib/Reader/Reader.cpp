@@ -14,6 +14,7 @@
 #include "ckpt/Reader/Lowering.h"
 #include "ckpt/Support/Error.h"
 #include "ckpt/Support/FileRange.h"
+#include "ckpt/Support/StorageKeyMap.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -39,9 +40,7 @@ public:
   /// sight must agree on dtype and size, as torch's cache assumes.
   Expected<StorageValue *> get(StringRef Key, DType T, uint64_t NumElements,
                                StringRef Location, uint64_t Offset) {
-    auto It = ByKey.find(Key);
-    if (It != ByKey.end()) {
-      StorageValue *S = It->second;
+    if (StorageValue *S = ByKey.lookup(Key)) {
       if (S->getDType() != T || S->getNumElements() != NumElements)
         return decodeError(Offset,
                            "storage '{0}' is referenced as {1}[{2}] after "
@@ -57,7 +56,7 @@ public:
                          Key, NumElements);
     auto *S =
         C.create<StorageValue>(T, NumElements, Location.str(), Key.str());
-    ByKey[Key] = S;
+    ByKey.insert(S->getKey(), S);
     C.getStorages().push_back(S);
     return S;
   }
@@ -66,7 +65,7 @@ public:
 
 private:
   Checkpoint &C;
-  StringMap<StorageValue *> ByKey;
+  StorageKeyMap<StorageValue *> ByKey;
   uint64_t Scratch;
 };
 
@@ -451,7 +450,13 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD, bool Lower) {
                          StringRef(BO->Data).trim());
 
   StorageTable Storages(C);
-  size_t NextMember = 0;
+  // The data records by storage key.
+  StorageKeyMap<const ArchiveMember *> DataRecords;
+  for (const ArchiveMember &M : Zip->members()) {
+    StringRef Rel = M.Name.drop_front(RootLen);
+    if (Rel.consume_front("data/"))
+      DataRecords.insert(Rel, &M);
+  }
   auto PersistentLoad = [&](Value *PidV,
                             uint64_t Offset) -> Expected<Value *> {
     auto *Pid = dyn_cast<TupleValue>(PidV);
@@ -471,23 +476,7 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD, bool Lower) {
     if (!S)
       return S.takeError();
     if (!(*S)->hasData()) {
-      // torch writes the records in the order the pickle names them: try
-      // the member after the last one first.
-      const ArchiveMember *Rec = nullptr;
-      ArrayRef<ArchiveMember> Members = Zip->members();
-      if (NextMember < Members.size()) {
-        StringRef Name = Members[NextMember].Name;
-        if (Name.size() == RootLen + 5 + P->Key.size() &&
-            Name.drop_front(RootLen).starts_with("data/") &&
-            Name.ends_with(P->Key))
-          Rec = &Members[NextMember];
-      }
-      if (!Rec) {
-        SmallString<64> RecordName;
-        Rec = Zip->findRecord(("data/" + P->Key).toStringRef(RecordName));
-      }
-      if (Rec)
-        NextMember = Rec - Members.data() + 1;
+      const ArchiveMember *Rec = DataRecords.lookup(P->Key);
       if (!Rec)
         return decodeError(Offset, "storage '{0}' has no record 'data/{0}'",
                            P->Key);

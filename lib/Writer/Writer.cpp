@@ -14,6 +14,7 @@
 #include "ckpt/Pickle/PickleWriter.h"
 #include "ckpt/Support/Error.h"
 #include "ckpt/Support/FileRange.h"
+#include "ckpt/Support/StorageKeyMap.h"
 #include "ckpt/Target/TargetSpec.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -116,7 +117,8 @@ private:
   DenseSet<const Value *> Shared;
   StringMap<uint32_t> GlobalMemo;
   DenseMap<const StorageValue *, StringRef> Keys;
-  DenseSet<StringRef> UsedKeys;
+  /// The storage that took each key.
+  StorageKeyMap<const StorageValue *> UsedKeys;
   /// Keys the emitter made up (stable addresses).
   std::deque<std::string> NewKeys;
   std::vector<StorageRecord> Records;
@@ -234,7 +236,7 @@ StringRef PickleEmitter::keyFor(const StorageValue *S) {
     return It->second;
   StringRef K;
   bool Keep = KeepKeys && !S->getKey().empty() &&
-              !UsedKeys.contains(S->getKey()) &&
+              !UsedKeys.lookup(S->getKey()) &&
               (Target != ContainerKind::Zip ||
                S->getKey().find('/') == StringRef::npos);
   if (Keep) {
@@ -243,11 +245,11 @@ StringRef PickleEmitter::keyFor(const StorageValue *S) {
     std::string New;
     do
       New = std::to_string(NextKey++);
-    while (UsedKeys.contains(New));
+    while (UsedKeys.lookup(New));
     NewKeys.push_back(std::move(New));
     K = NewKeys.back();
   }
-  UsedKeys.insert(K);
+  UsedKeys.insert(K, S);
   return Keys[S] = K;
 }
 
