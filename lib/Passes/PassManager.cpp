@@ -424,9 +424,11 @@ Error PassManager::run(Checkpoint &C) {
         return makeError("pass '{0}' failed: {1}", E.Text,
                          toString(std::move(Err)));
     }
-    // A pass that reports no change changed nothing to prune.
+    // A pass that reports no change, or changes only to scalars, left no
+    // storage unreferenced.
     if (!Stats.empty()) {
-      pruneUnreferencedStorages(C);
+      if (!Stats.keepsReachable())
+        pruneUnreferencedStorages(C);
       Changed = true;
     }
 

@@ -736,6 +736,7 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
   auto C = std::make_unique<Checkpoint>();
   C->setSourceName(Buf->getBufferIdentifier().str());
   MemoryBufferRef Ref = Buf->getMemBufferRef();
+  MemoryBuffer *Input = Buf.get();
   C->addBuffer(std::move(Buf));
 
   auto Kind = identifyContainer(Ref);
@@ -783,6 +784,11 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
   if (Error E = verifyCheckpoint(
           *C, "inconsistent checkpoint (torch would refuse to load it)"))
     return E;
+  // The IR holds copies of everything it read from the pickles and the
+  // container; what it still points at (tensor bytes) is copied file to
+  // file. The pages read so far (tens of megabytes of pickle and central
+  // directory for millions of tensors) need not stay resident.
+  Input->dontNeedIfMmap();
   return C;
 }
 
