@@ -249,6 +249,21 @@ const ExtraRecord *ContainerInfo::findRecord(StringRef Name) const {
 namespace ckpt {
 
 void forEachChild(const Value *V, function_ref<void(Value *)> Fn) {
+  // Mappings are read through items(): getItems() would drop their key
+  // index, and every walk would make the next lookup rebuild it.
+  if (auto *M = dyn_cast<MappingValue>(V)) {
+    if (auto *SD = dyn_cast<StateDictValue>(M))
+      if (SD->getClass())
+        Fn(SD->getClass());
+    for (const DictItem &It : M->items()) {
+      Fn(It.first);
+      Fn(It.second);
+    }
+    if (auto *SD = dyn_cast<StateDictValue>(M))
+      if (SD->getState())
+        Fn(SD->getState());
+    return;
+  }
   forEachChildRef(const_cast<Value *>(V), [&](Value *&Ch) { Fn(Ch); });
 }
 
