@@ -133,8 +133,9 @@ TEST(ZipArchiveTest, RootNamedArchive) {
 }
 
 TEST(ZipArchiveTest, OtherRootName) {
-  Expected<ZipArchive> Z = ZipArchive::create(
-      bufferRef(buildZip(torchRecords("resnet50-0676ba61")).Bytes));
+  // The archive points into its bytes: they must outlive it.
+  std::string Bytes = buildZip(torchRecords("resnet50-0676ba61")).Bytes;
+  Expected<ZipArchive> Z = ZipArchive::create(bufferRef(Bytes));
   ASSERT_TRUE(bool(Z)) << errorText(Z.takeError());
   EXPECT_EQ(Z->getRootName(), "resnet50-0676ba61");
   EXPECT_NE(Z->findRecord("data.pkl"), nullptr);
@@ -169,16 +170,16 @@ TEST(ZipArchiveTest, Zip64ExtraFieldInCentralDirectory) {
 TEST(ZipArchiveTest, ArchiveComment) {
   ZipOptions Opts;
   Opts.Comment = lit("PK\x05\x06 is not here");
-  Expected<ZipArchive> Z =
-      ZipArchive::create(bufferRef(buildZip(torchRecords("a"), Opts).Bytes));
+  std::string Bytes = buildZip(torchRecords("a"), Opts).Bytes;
+  Expected<ZipArchive> Z = ZipArchive::create(bufferRef(Bytes));
   ASSERT_TRUE(bool(Z)) << errorText(Z.takeError());
   EXPECT_EQ(Z->members().size(), 3u);
 }
 
 TEST(ZipArchiveTest, TorchScript) {
   auto IsTorchScript = [](std::vector<ZipEntrySpec> Entries) {
-    Expected<ZipArchive> Z =
-        ZipArchive::create(bufferRef(buildZip(Entries).Bytes));
+    std::string Bytes = buildZip(Entries).Bytes;
+    Expected<ZipArchive> Z = ZipArchive::create(bufferRef(Bytes));
     EXPECT_TRUE(bool(Z));
     return Z && Z->isTorchScript();
   };

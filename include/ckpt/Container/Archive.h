@@ -58,7 +58,8 @@ public:
   /// verified: that would read every byte of the file.
   ///
   /// \p FD, when \p Buf maps that open file, is used to read the local
-  /// headers with pread, so that they do not fault the mapping in.
+  /// headers with pread, so that they do not fault the mapping in. Member
+  /// names point into \p Buf, which must outlive the archive.
   static llvm::Expected<ZipArchive> create(llvm::MemoryBufferRef Buf,
                                            int FD = -1);
 

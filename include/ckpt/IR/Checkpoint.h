@@ -152,7 +152,10 @@ private:
     return (Size + SlotAlign - 1) / SlotAlign;
   }
 
-  llvm::BumpPtrAllocator NodeArena;
+  /// 64 KiB slabs. (Also a type of its own: LLVM's prebuilt libraries use
+  /// the default BumpPtrAllocator, and under AddressSanitizer one shared
+  /// instantiation poisons slabs that uninstrumented code then fills.)
+  llvm::BumpPtrAllocatorImpl<llvm::MallocAllocator, 65536, 65536> NodeArena;
   /// Memory of released nodes by size class (slotClass); the low bit of an
   /// entry says whether the slot is already in NodesToDestroy.
   llvm::SmallVector<llvm::SmallVector<uintptr_t, 0>, 32> FreeSlots;
