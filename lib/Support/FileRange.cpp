@@ -71,7 +71,7 @@ Expected<StringRef> FileWindowReader::read(uint64_t Offset, size_t Len) {
   IsWindow = ReadAhead && Len < WindowSize;
   size_t Want = ReadAhead ? std::max(Len, WindowSize) : Len;
   if (Want > BufCapacity) {
-    Buf = std::make_unique<char[]>(Want);
+    Buf = std::unique_ptr<char[]>(new char[Want]); // Not zeroed.
     BufCapacity = Want;
   }
   // Read ahead as far as the file goes, but at least Len bytes.
@@ -158,7 +158,7 @@ Error FileCopyStream::copyFrom(const FileRange &R, CopyObserver *Obs) {
 }
 
 Error copyFileRange(const FileRange &R, raw_ostream &OS, CopyObserver *Obs) {
-  auto Buf = std::make_unique<char[]>(ChunkSize);
+  auto Buf = std::unique_ptr<char[]>(new char[ChunkSize]); // Not zeroed.
   for (uint64_t Done = 0; Done < R.Size;) {
     size_t Len = std::min<uint64_t>(ChunkSize, R.Size - Done);
     if (Error E = readChunk(R.FD, R.Offset + Done, Buf.get(), Len))
@@ -172,7 +172,7 @@ Error copyFileRange(const FileRange &R, raw_ostream &OS, CopyObserver *Obs) {
 }
 
 Expected<uint32_t> crc32FileRange(const FileRange &R) {
-  auto Buf = std::make_unique<char[]>(ChunkSize);
+  auto Buf = std::unique_ptr<char[]>(new char[ChunkSize]); // Not zeroed.
   uint32_t CRC = 0;
   for (uint64_t Done = 0; Done < R.Size;) {
     size_t Len = std::min<uint64_t>(ChunkSize, R.Size - Done);
