@@ -351,13 +351,12 @@ Expected<CentralEntry> readCentralEntry(StringRef Data, uint64_t &Off,
     return Err;
 
   uint64_t VarOff = Off + CentralHeaderSize;
-  if (Error Err =
-          checkFits(VarOff, uint64_t(NameLen) + ExtraLen + CommentLen, CDEnd,
-                    "name, extra field and comment of central directory "
-                    "entry #" +
-                        Twine(Index),
-                    "the end of the central directory at offset " +
-                        Twine(CDEnd)))
+  if (Error Err = checkFits(
+          VarOff, uint64_t(NameLen) + ExtraLen + CommentLen, CDEnd,
+          "name, extra field and comment of central directory "
+          "entry #" +
+              Twine(Index),
+          "the end of the central directory at offset " + Twine(CDEnd)))
     return Err;
   E.Name = Data.substr(VarOff, NameLen);
   if (E.Name.empty())
@@ -387,10 +386,10 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
                        "at offset {1}, expected an offset before the central "
                        "directory at offset {2}",
                        E.Name, H, CDOffset);
-  if (Error Err = checkFits(H, LocalHeaderSize, CDOffset,
-                            "local header of entry '" + E.Name + "'",
-                            "the central directory at offset " +
-                                Twine(CDOffset)))
+  if (Error Err =
+          checkFits(H, LocalHeaderSize, CDOffset,
+                    "local header of entry '" + E.Name + "'",
+                    "the central directory at offset " + Twine(CDOffset)))
     return Err;
   // The header's bytes, from offset H. With the file open they are read
   // with pread: faulting a mapped header in maps the whole page-cache folio
@@ -402,8 +401,9 @@ Expected<ArchiveMember> readLocalHeader(StringRef Data, const CentralEntry &E,
     auto Bytes = File->read(H, Len);
     if (!Bytes) {
       consumeError(Bytes.takeError());
-      return decodeError(H, "cannot read the local header of entry '{0}' "
-                            "from the file",
+      return decodeError(H,
+                         "cannot read the local header of entry '{0}' "
+                         "from the file",
                          E.Name);
     }
     return *Bytes;
@@ -572,7 +572,8 @@ Expected<ZipArchive> ZipArchive::create(MemoryBufferRef Buf, int FD) {
                          "stored entry '{0}' has compressed size {1} but "
                          "size {2}",
                          E.Name, E.CompressedSize, E.Size);
-    Expected<ArchiveMember> M = readLocalHeader(Data, E, CD.Offset, File ? &*File : nullptr);
+    Expected<ArchiveMember> M =
+        readLocalHeader(Data, E, CD.Offset, File ? &*File : nullptr);
     if (!M)
       return M.takeError();
     A.Members.push_back(std::move(*M));
@@ -619,8 +620,8 @@ bool ZipArchive::HashedNameInfo::isEqual(const HashedName &A,
 
 const ArchiveMember *ZipArchive::findRecord(StringRef RecordName) const {
   SmallString<128> Full;
-  auto It = ByName.find(
-      HashedName((RootName + "/" + RecordName).toStringRef(Full)));
+  auto It =
+      ByName.find(HashedName((RootName + "/" + RecordName).toStringRef(Full)));
   return It == ByName.end() ? nullptr : &Members[It->second];
 }
 

@@ -101,7 +101,8 @@ bool MappingValue::updateIndex() const {
         break;
       }
       // A key already indexed keeps its first position.
-      if (S.Hash == uint32_t(H >> 32) && keysEqual(Items[S.Item - 1].first, Key))
+      if (S.Hash == uint32_t(H >> 32) &&
+          keysEqual(Items[S.Item - 1].first, Key))
         break;
     }
   }

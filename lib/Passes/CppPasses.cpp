@@ -480,8 +480,9 @@ bool getStringSet(Value *V, DenseSet<StringRef> &Out) {
   if (auto *S = dyn_cast<SetValue>(V)) {
     Elements = S->elements();
   } else if (auto *O = dyn_cast<ObjectValue>(V);
-             O && (O->isCallTo("builtins", "set") ||
-                   O->isCallTo("__builtin__", "set")) &&
+             O &&
+             (O->isCallTo("builtins", "set") ||
+              O->isCallTo("__builtin__", "set")) &&
              O->getArgs() && O->getArgs()->size() <= 1 &&
              O->listItems().empty() && O->dictItems().empty() &&
              O->states().empty()) {
@@ -601,8 +602,7 @@ private:
     if (SmallVectorImpl<DictItem> *Buffers =
             getMappingItems(A->lookup("_buffers")))
       for (const DictItem &It : *Buffers)
-        if (auto K = getStringValue(It.first);
-            K && *K == "num_batches_tracked")
+        if (auto K = getStringValue(It.first); K && *K == "num_batches_tracked")
           return 2;
     return 1;
   }
@@ -663,7 +663,8 @@ private:
       }
     }
 
-    SmallVectorImpl<DictItem> *Children = getMappingItems(A->lookup("_modules"));
+    SmallVectorImpl<DictItem> *Children =
+        getMappingItems(A->lookup("_modules"));
     if (!Children)
       return false;
     for (const DictItem &It : *Children) {
@@ -672,8 +673,8 @@ private:
         return false;
       if (isa<NoneValue>(It.second))
         continue;
-      if (!saveModule(C, It.second, (Twine(Prefix) + *K + ".").str(), SD, Metadata,
-                      Depth + 1))
+      if (!saveModule(C, It.second, (Twine(Prefix) + *K + ".").str(), SD,
+                      Metadata, Depth + 1))
         return false;
     }
     return true;
@@ -703,8 +704,8 @@ private:
                 G->getModule().starts_with("torch.optim.")))
       return nullptr;
     auto *A = dyn_cast_or_null<MappingValue>(O->getState());
-    auto *Groups = A ? dyn_cast_or_null<ListValue>(A->lookup("param_groups"))
-                     : nullptr;
+    auto *Groups =
+        A ? dyn_cast_or_null<ListValue>(A->lookup("param_groups")) : nullptr;
     SmallVectorImpl<DictItem> *State =
         A ? getMappingItems(A->lookup("state")) : nullptr;
     if (!Groups || !State)
@@ -715,8 +716,9 @@ private:
     auto *NewGroups = C.create<ListValue>();
     for (Value *GV : Groups->elements()) {
       auto *Group = dyn_cast<DictValue>(GV);
-      auto *Params =
-          Group ? dyn_cast_or_null<ListValue>(Group->lookup("params")) : nullptr;
+      auto *Params = Group
+                         ? dyn_cast_or_null<ListValue>(Group->lookup("params"))
+                         : nullptr;
       if (!Params)
         return nullptr;
       auto *Packed = C.create<DictValue>();

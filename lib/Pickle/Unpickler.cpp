@@ -276,9 +276,6 @@ const char *kindName(const Value *V) {
 }
 
 /// The machine: a stack, a mark stack and a memo.
-/// The pickle memo. Pickles number their entries 0, 1, 2, ... (torch's
-/// millions of them too): those live in a vector, any other key in a map,
-/// so a hostile key costs nothing and the common case no hashing.
 /// The memo keys a pickle ever reads (GET, BINGET, LONG_BINGET), found by a
 /// quick pass over its opcodes before it runs: a PUT of any other key need
 /// not be kept. Null when the pickle is anything but plain (MEMOIZE mixed
@@ -288,105 +285,73 @@ std::optional<BitVector> findReadMemoKeys(StringRef Bytes) {
   constexpr uint64_t MaxKey = uint64_t(1) << 26;
   BitVector Read;
   bool Memoizes = false, Puts = false;
-  const uint8_t *P = reinterpret_cast<const uint8_t *>(Bytes.data());
-  const uint8_t *End = P + Bytes.size();
-  auto Fixed = [&](size_t N) -> const uint8_t * {
-    if (size_t(End - P) < N)
-      return nullptr;
-    const uint8_t *A = P;
-    P += N;
-    return A;
+  Cursor In(Bytes, 0);
+  // Skips the inline argument of \p Info; the memo key for GETs.
+  auto Skip = [&](const OpcodeInfo &Info) -> Expected<uint64_t> {
+    auto Sized = [&](auto LenOrErr) -> Expected<uint64_t> {
+      if (!LenOrErr)
+        return LenOrErr.takeError();
+      auto S = In.take(uint64_t(*LenOrErr), Info.Name);
+      return S ? Expected<uint64_t>(0) : S.takeError();
+    };
+    switch (Info.Arg) {
+    case ArgKind::None:
+      return 0;
+    case ArgKind::UInt8:
+      return In.readLE<uint8_t>(Info.Name);
+    case ArgKind::UInt16:
+      return In.readLE<uint16_t>(Info.Name);
+    case ArgKind::Int32:
+    case ArgKind::UInt32:
+      return In.readLE<uint32_t>(Info.Name);
+    case ArgKind::UInt64:
+    case ArgKind::Float8BE:
+      return In.readLE<uint64_t>(Info.Name);
+    case ArgKind::Long1:
+    case ArgKind::String1:
+      return Sized(In.readLE<uint8_t>(Info.Name));
+    case ArgKind::Long4:
+    case ArgKind::String4:
+    case ArgKind::String4Signed:
+      return Sized(In.readLE<uint32_t>(Info.Name));
+    case ArgKind::String8:
+      return Sized(In.readLE<uint64_t>(Info.Name));
+    case ArgKind::TwoLines:
+      if (auto L = In.line(Info.Name); !L)
+        return L.takeError();
+      [[fallthrough]];
+    default: { // One line.
+      auto L = In.line(Info.Name);
+      if (!L)
+        return L.takeError();
+      uint64_t Key = 0;
+      if (Info.Op == Opcode::Get && L->trim().getAsInteger(10, Key))
+        return decodeError(0, "GET argument is not a memo key");
+      return Key;
+    }
+    }
   };
-  auto Line = [&]() -> std::optional<StringRef> {
-    const void *NL = std::memchr(P, '\n', End - P);
-    if (!NL)
-      return std::nullopt;
-    StringRef L(reinterpret_cast<const char *>(P),
-                static_cast<const uint8_t *>(NL) - P);
-    P = static_cast<const uint8_t *>(NL) + 1;
-    return L;
-  };
-  auto NoteRead = [&](uint64_t Key) {
-    if (Key >= MaxKey)
-      return false;
-    if (Key >= Read.size())
-      Read.resize(std::max<size_t>(Key + 1, Read.size() * 2));
-    Read.set(Key);
-    return true;
-  };
-  using support::endian::read16le;
-  using support::endian::read32le;
-  using support::endian::read64le;
-  while (P < End) {
-    const OpcodeInfo *Info = lookupOpcode(*P++);
+  while (!In.atEnd()) {
+    StringRef B = cantFail(In.take(1, "opcode")); // Not at the end.
+    const OpcodeInfo *Info = lookupOpcode(uint8_t(B[0]));
     if (!Info)
       return std::nullopt;
     if (Info->Op == Opcode::Stop)
       break;
-    const uint8_t *A;
-    uint64_t Len = 0;
-    switch (Info->Arg) {
-    case ArgKind::None:
-      break;
-    case ArgKind::UInt8:
-      A = Fixed(1);
-      if (!A)
-        return std::nullopt;
-      Len = A[0];
-      break;
-    case ArgKind::UInt16:
-      if (!(A = Fixed(2)))
-        return std::nullopt;
-      break;
-    case ArgKind::Int32:
-    case ArgKind::UInt32:
-      if (!(A = Fixed(4)))
-        return std::nullopt;
-      Len = read32le(A);
-      break;
-    case ArgKind::UInt64:
-    case ArgKind::Float8BE:
-      if (!(A = Fixed(8)))
-        return std::nullopt;
-      break;
-    case ArgKind::Long1:
-    case ArgKind::String1:
-      if (!(A = Fixed(1)) || !Fixed(A[0]))
-        return std::nullopt;
-      break;
-    case ArgKind::Long4:
-    case ArgKind::String4:
-    case ArgKind::String4Signed:
-      if (!(A = Fixed(4)) || !Fixed(read32le(A)))
-        return std::nullopt;
-      break;
-    case ArgKind::String8: {
-      if (!(A = Fixed(8)))
-        return std::nullopt;
-      uint64_t N = read64le(A);
-      if (N > uint64_t(End - P) || !Fixed(N))
-        return std::nullopt;
-      break;
-    }
-    case ArgKind::TwoLines:
-      if (!Line() || !Line())
-        return std::nullopt;
-      break;
-    default: { // One line.
-      auto L = Line();
-      if (!L)
-        return std::nullopt;
-      if (Info->Op == Opcode::Get && L->trim().getAsInteger(10, Len))
-        return std::nullopt;
-      break;
-    }
+    Expected<uint64_t> Arg = Skip(*Info);
+    if (!Arg) {
+      consumeError(Arg.takeError());
+      return std::nullopt;
     }
     switch (Info->Op) {
     case Opcode::Get:
     case Opcode::BinGet:
     case Opcode::LongBinGet:
-      if (!NoteRead(Len))
+      if (*Arg >= MaxKey)
         return std::nullopt;
+      if (*Arg >= Read.size())
+        Read.resize(std::max<size_t>(*Arg + 1, Read.size() * 2));
+      Read.set(*Arg);
       break;
     case Opcode::Put:
     case Opcode::BinPut:
@@ -405,6 +370,9 @@ std::optional<BitVector> findReadMemoKeys(StringRef Bytes) {
   return Read;
 }
 
+/// The pickle memo. Pickles number their entries 0, 1, 2, ... (torch's
+/// millions of them too): those live in a vector, any other key in a map,
+/// so a hostile key costs nothing and the common case no hashing.
 class MemoTable {
 public:
   /// Keeps only the keys in \p Read from now on (see findReadMemoKeys).
@@ -1220,12 +1188,10 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
 
 } // namespace
 
-Expected<UnpickleResult> ckpt::pickle::unpickle(Checkpoint &C, StringRef Bytes,
-                                                uint64_t BaseOffset,
-                                                PersistentLoadFn PL,
-                                                const UnpicklerLimits &Limits,
-                                                UnpickleObserver *Observer,
-                                                ReduceHookFn ReduceHook) {
+Expected<UnpickleResult>
+ckpt::pickle::unpickle(Checkpoint &C, StringRef Bytes, uint64_t BaseOffset,
+                       PersistentLoadFn PL, const UnpicklerLimits &Limits,
+                       UnpickleObserver *Observer, ReduceHookFn ReduceHook) {
   Machine M(C, Bytes, BaseOffset, PL, Limits, Observer, ReduceHook);
   if (std::optional<BitVector> Read = findReadMemoKeys(Bytes))
     M.keepMemoKeys(std::move(*Read));

@@ -67,6 +67,19 @@ private:
 /// them, and hooks are not restored by a load.)
 Value *hooksOperand(Value *H) { return isEmptyOrderedDict(H) ? nullptr : H; }
 
+/// The tensor form built by a call to \p G, if it is one of torch's tensor
+/// rebuild functions.
+std::optional<TensorValue::Form> getTensorRebuildForm(const GlobalValue *G) {
+  if (!G || G->getModule() != "torch._utils")
+    return std::nullopt;
+  return StringSwitch<std::optional<TensorValue::Form>>(G->getName())
+      .Case("_rebuild_tensor", TensorValue::Form::RebuildTensor)
+      .Case("_rebuild_tensor_v2", TensorValue::Form::RebuildTensorV2)
+      .Case("_rebuild_tensor_v3", TensorValue::Form::RebuildTensorV3)
+      .Case("_rebuild_qtensor", TensorValue::Form::RebuildQTensor)
+      .Default(std::nullopt);
+}
+
 bool hasNoMutations(const ObjectValue *O) {
   return O->listItems().empty() && O->dictItems().empty() &&
          O->states().empty();
@@ -327,15 +340,9 @@ Value *Lowerer::lowerObject(ObjectValue *O) {
   if (O->getForm() != ObjectValue::Form::Reduce)
     return O;
   if (G->getModule() == "torch._utils") {
+    if (std::optional<TensorValue::Form> F = getTensorRebuildForm(G))
+      return lowerTensor(O, *F);
     StringRef N = G->getName();
-    if (N == "_rebuild_tensor")
-      return lowerTensor(O, TensorValue::Form::RebuildTensor);
-    if (N == "_rebuild_tensor_v2")
-      return lowerTensor(O, TensorValue::Form::RebuildTensorV2);
-    if (N == "_rebuild_tensor_v3")
-      return lowerTensor(O, TensorValue::Form::RebuildTensorV3);
-    if (N == "_rebuild_qtensor")
-      return lowerTensor(O, TensorValue::Form::RebuildQTensor);
     if (N == "_rebuild_parameter" || N == "_rebuild_parameter_with_state")
       return lowerParameter(O);
     return O;
@@ -435,16 +442,8 @@ void Lowerer::run() {
 void lowerCheckpoint(Checkpoint &C) { Lowerer(C).run(); }
 
 Value *lowerTensorCall(Checkpoint &C, Value *Callable, TupleValue *Args) {
-  auto *G = dyn_cast<GlobalValue>(Callable);
-  if (!G || G->getModule() != "torch._utils")
-    return nullptr;
   std::optional<TensorValue::Form> F =
-      StringSwitch<std::optional<TensorValue::Form>>(G->getName())
-          .Case("_rebuild_tensor", TensorValue::Form::RebuildTensor)
-          .Case("_rebuild_tensor_v2", TensorValue::Form::RebuildTensorV2)
-          .Case("_rebuild_tensor_v3", TensorValue::Form::RebuildTensorV3)
-          .Case("_rebuild_qtensor", TensorValue::Form::RebuildQTensor)
-          .Default(std::nullopt);
+      getTensorRebuildForm(dyn_cast<GlobalValue>(Callable));
   if (!F)
     return nullptr;
   ObjectValue Call(ObjectValue::Form::Reduce, Callable, Args);

@@ -202,9 +202,10 @@ Error checkNesting(const pickle::UnpickleResult &R, uint64_t Offset) {
 /// their generic objects are never built, walked or kept. A pickle that
 /// then mutates such a tensor (nothing torch writes) is read again without
 /// that shortcut, which is always faithful; lowerCheckpoint then decides.
-Expected<pickle::UnpickleResult>
-unpickleMain(Checkpoint &C, StringRef Bytes, uint64_t Base,
-             pickle::PersistentLoadFn PL, bool Lower) {
+Expected<pickle::UnpickleResult> unpickleMain(Checkpoint &C, StringRef Bytes,
+                                              uint64_t Base,
+                                              pickle::PersistentLoadFn PL,
+                                              bool Lower) {
   if (Lower) {
     auto Hook = [&](Value *Callable, TupleValue *Args) {
       return lowerTensorCall(C, Callable, Args);
@@ -212,8 +213,8 @@ unpickleMain(Checkpoint &C, StringRef Bytes, uint64_t Base,
     auto R = pickle::unpickle(C, Bytes, Base, PL, {}, nullptr, Hook);
     if (R)
       return R;
-    Error E = handleErrors(R.takeError(),
-                           [](const pickle::ReduceHookConflict &) {});
+    Error E =
+        handleErrors(R.takeError(), [](const pickle::ReduceHookConflict &) {});
     if (E)
       return E;
   }
@@ -374,8 +375,9 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD,
     if (FD < 0)
       memcpy(CountBytes, File.data() + Pos, 8);
     else if (Error E = readFileRange({FD, Pos, 8}, CountBytes))
-      return decodeError(Pos, "cannot read the element count of storage "
-                              "'{0}': {1}",
+      return decodeError(Pos,
+                         "cannot read the element count of storage "
+                         "'{0}': {1}",
                          *Key, toString(std::move(E)));
     uint64_t Count =
         support::endian::read<uint64_t, llvm::endianness::little>(CountBytes);

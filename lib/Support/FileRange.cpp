@@ -36,19 +36,29 @@ static Error ioError(const Twine &What, int Errno) {
                            What + ": " + sys::StrError(Errno));
 }
 
-/// Reads up to \p Len bytes at \p Off into \p Buf; fails on a short file.
-static Error readChunk(int FD, uint64_t Off, char *Buf, size_t Len) {
-  while (Len) {
-    ssize_t N = sys::RetryAfterSignal(-1, ::pread, FD, Buf, Len, off_t(Off));
+/// Reads up to \p Max bytes at \p Off into \p Buf, stopping early only at
+/// the end of the file, and fails if that comes before \p Min bytes.
+/// Returns how many bytes were read.
+static Expected<size_t> readAtLeast(int FD, uint64_t Off, char *Buf, size_t Min,
+                                    size_t Max) {
+  size_t Got = 0;
+  while (Got < Max) {
+    ssize_t N = sys::RetryAfterSignal(-1, ::pread, FD, Buf + Got, Max - Got,
+                                      off_t(Off + Got));
     if (N < 0)
       return ioError("cannot read the input", errno);
     if (N == 0)
-      return truncatedInput(Off);
-    Buf += N;
-    Off += N;
-    Len -= N;
+      break;
+    Got += N;
   }
-  return Error::success();
+  if (Got < Min)
+    return truncatedInput(Off + Got);
+  return Got;
+}
+
+/// Reads exactly \p Len bytes at \p Off into \p Buf; fails on a short file.
+static Error readChunk(int FD, uint64_t Off, char *Buf, size_t Len) {
+  return readAtLeast(FD, Off, Buf, Len, Len).takeError();
 }
 
 Error readFileRange(const FileRange &R, char *Out) {
@@ -64,9 +74,9 @@ Expected<StringRef> FileWindowReader::read(uint64_t Offset, size_t Len) {
   // A miss: read ahead if the last window paid or the pieces follow on.
   uint64_t BufEnd = BufOffset + BufSize;
   bool ReadAhead =
-      !BufSize || (IsWindow ? Served >= BufSize / 4
-                            : Offset >= BufEnd &&
-                                  Offset - BufEnd <= WindowSize / 4);
+      !BufSize ||
+      (IsWindow ? Served >= BufSize / 4
+                : Offset >= BufEnd && Offset - BufEnd <= WindowSize / 4);
   Served = Len;
   IsWindow = ReadAhead && Len < WindowSize;
   size_t Want = ReadAhead ? std::max(Len, WindowSize) : Len;
@@ -75,22 +85,11 @@ Expected<StringRef> FileWindowReader::read(uint64_t Offset, size_t Len) {
     BufCapacity = Want;
   }
   // Read ahead as far as the file goes, but at least Len bytes.
-  size_t Got = 0;
-  while (Got < Want) {
-    ssize_t N = sys::RetryAfterSignal(-1, ::pread, FD, Buf.get() + Got,
-                                      Want - Got, off_t(Offset + Got));
-    if (N < 0) {
-      BufSize = 0;
-      return ioError("cannot read the input", errno);
-    }
-    if (N == 0)
-      break;
-    Got += N;
-  }
+  Expected<size_t> Got = readAtLeast(FD, Offset, Buf.get(), Len, Want);
   BufOffset = Offset;
-  BufSize = Got;
-  if (Got < Len)
-    return truncatedInput(Offset + Got);
+  BufSize = Got ? *Got : 0;
+  if (!Got)
+    return Got.takeError();
   return StringRef(Buf.get(), Len);
 }
 

@@ -20,7 +20,6 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -47,8 +46,8 @@ class PickleEmitter {
 public:
   PickleEmitter(std::string &Out, ContainerKind Target, bool KeepKeys,
                 const TargetSpec *Release = nullptr)
-      : Out(Out), W(Out), Target(Target), KeepKeys(KeepKeys),
-        Release(Release) {}
+      : Out(Out), W(Out), Target(Target), KeepKeys(KeepKeys), Release(Release) {
+  }
 
   /// Emits the pickle of \p Root. With \p Sink, the bytes go there as they
   /// are made (the output string stays small); else they stay in the output.
@@ -273,8 +272,8 @@ void PickleEmitter::findShared(const Value *Root) {
   }
   // A parameter written as its tensor or its original object shares that
   // node's memo entry.
-  for (const Value *V : SmallVector<const Value *, 8>(Shared.begin(),
-                                                       Shared.end()))
+  for (const Value *V :
+       SmallVector<const Value *, 8>(Shared.begin(), Shared.end()))
     if (auto *P = dyn_cast<ParameterValue>(V)) {
       if (P->getData())
         Shared.insert(P->getData());
@@ -937,8 +936,8 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
     Expected<uint32_t> CRC = getStorageCRC(C, *R.S);
     if (!CRC)
       return CRC.takeError();
-    if (Error E = Z.addRecord(("data/" + R.Key).str(), R.S->getData().size(), *CRC,
-                              [&](raw_ostream &Out) {
+    if (Error E = Z.addRecord(("data/" + R.Key).str(), R.S->getData().size(),
+                              *CRC, [&](raw_ostream &Out) {
                                 return writeStorageData(C, *R.S, Out, Direct, Enc);
                               }))
       return E;

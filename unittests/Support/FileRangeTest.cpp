@@ -40,6 +40,22 @@ struct InputFile {
   }
 };
 
+/// A temporary file to write to; the stream writing it owns (closes) FD.
+struct OutputFile {
+  SmallString<128> Path;
+  int FD = -1;
+  OutputFile() {
+    EXPECT_FALSE(sys::fs::createTemporaryFile("filerange", "out", FD, Path));
+  }
+  ~OutputFile() { sys::fs::remove(Path); }
+  /// What was written, once the stream is closed.
+  std::string contents() const {
+    auto Buf = MemoryBuffer::getFile(Path);
+    EXPECT_TRUE(bool(Buf));
+    return Buf ? (*Buf)->getBuffer().str() : std::string();
+  }
+};
+
 /// Several MiB of bytes that differ at every position mod 251.
 std::string pattern(size_t N) {
   std::string S(N, '\0');
@@ -69,22 +85,16 @@ TEST(FileRangeTest, BufferedCopyIntoAStream) {
 TEST(FileRangeTest, KernelCopyIntoAFileKeepsTheStreamPosition) {
   std::string Bytes = pattern(5 << 20);
   InputFile In(Bytes);
-  SmallString<128> OutPath;
-  int OutFD;
-  ASSERT_FALSE(sys::fs::createTemporaryFile("filerange", "out", OutFD, OutPath));
+  OutputFile Out;
   {
-    FileCopyStream OS(OutFD, /*shouldClose=*/true);
+    FileCopyStream OS(Out.FD, /*shouldClose=*/true);
     OS << "abc";
     ASSERT_FALSE(errorToBool(OS.copyFrom({In.FD, 7, (4 << 20) + 3})));
     EXPECT_EQ(OS.tell(), uint64_t(3 + (4 << 20) + 3));
     OS << "xyz"; // Buffered writes continue after the copied bytes.
     ASSERT_FALSE(errorToBool(OS.copyFrom({In.FD, 0, 0})));
   }
-  auto Buf = MemoryBuffer::getFile(OutPath);
-  ASSERT_TRUE(bool(Buf));
-  EXPECT_EQ((*Buf)->getBuffer(),
-            "abc" + Bytes.substr(7, (4 << 20) + 3) + "xyz");
-  sys::fs::remove(OutPath);
+  EXPECT_EQ(Out.contents(), "abc" + Bytes.substr(7, (4 << 20) + 3) + "xyz");
 }
 
 TEST(FileRangeTest, SmallAndLargeCopiesInterleave) {
@@ -92,12 +102,10 @@ TEST(FileRangeTest, SmallAndLargeCopiesInterleave) {
   // kernel; the output must be the ranges in order either way.
   std::string Bytes = pattern(3 << 20);
   InputFile In(Bytes);
-  SmallString<128> OutPath;
-  int OutFD;
-  ASSERT_FALSE(sys::fs::createTemporaryFile("filerange", "out", OutFD, OutPath));
+  OutputFile Out;
   std::string Expected;
   {
-    FileCopyStream OS(OutFD, /*shouldClose=*/true);
+    FileCopyStream OS(Out.FD, /*shouldClose=*/true);
     uint64_t Off = 5;
     for (unsigned I = 0; I != 300; ++I) {
       uint64_t Len = I % 50 == 49 ? FileCopyStream::SmallCopySize + 17 : 100;
@@ -108,10 +116,7 @@ TEST(FileRangeTest, SmallAndLargeCopiesInterleave) {
       Off = (Off + Len + 30) % (2 << 20);
     }
   }
-  auto Buf = MemoryBuffer::getFile(OutPath);
-  ASSERT_TRUE(bool(Buf));
-  EXPECT_EQ((*Buf)->getBuffer(), Expected);
-  sys::fs::remove(OutPath);
+  EXPECT_EQ(Out.contents(), Expected);
 }
 
 TEST(FileRangeTest, ShortInputIsAnErrorNotShortOutput) {
@@ -123,17 +128,12 @@ TEST(FileRangeTest, ShortInputIsAnErrorNotShortOutput) {
   EXPECT_NE(toString(std::move(E)).find("the input ended at offset 1000"),
             std::string::npos);
 
-  SmallString<128> OutPath;
-  int OutFD;
-  ASSERT_FALSE(sys::fs::createTemporaryFile("filerange", "out", OutFD, OutPath));
-  {
-    FileCopyStream FOS(OutFD, /*shouldClose=*/true);
-    Error KE = FOS.copyFrom({In.FD, 900, 200});
-    ASSERT_TRUE(bool(KE));
-    EXPECT_NE(toString(std::move(KE)).find("the input ended at offset 1000"),
-              std::string::npos);
-  }
-  sys::fs::remove(OutPath);
+  OutputFile Short;
+  FileCopyStream FOS(Short.FD, /*shouldClose=*/true);
+  Error KE = FOS.copyFrom({In.FD, 900, 200});
+  ASSERT_TRUE(bool(KE));
+  EXPECT_NE(toString(std::move(KE)).find("the input ended at offset 1000"),
+            std::string::npos);
 }
 
 TEST(FileRangeTest, CRCMatchesTheBytes) {
@@ -151,8 +151,7 @@ namespace {
 /// Reads \p Pieces (offset, length) through a window reader and checks
 /// every piece against the file's bytes.
 void expectPieces(const std::string &Bytes, int FD,
-                  ArrayRef<std::pair<uint64_t, size_t>> Pieces,
-                  size_t Window) {
+                  ArrayRef<std::pair<uint64_t, size_t>> Pieces, size_t Window) {
   FileWindowReader R(FD, Window);
   for (auto [Off, Len] : Pieces) {
     Expected<StringRef> Got = R.read(Off, Len);

@@ -1,4 +1,4 @@
-//===- ckpt/Support/StorageKeyMap.h - Maps keyed by storage keys -*- C++ -*-===//
+//===- ckpt/Support/StorageKeyMap.h - Maps keyed by storage keys -*- C++ -*-=//
 //
 // Part of ckpt-migrate. Checkpoints name their storages with keys that are
 // almost always the decimal numbers torch counts up ("0", "1", ... in zip
