@@ -28,6 +28,10 @@ if getattr(config, "sanitized", False):
         if var in os.environ:
             config.environment[var] = os.environ[var]
 
+# The libraries to preload to pretend the CPU's signal frame is small.
+config.substitutions.append(("%small_signal_frame_preload",
+                             config.signal_frame_preload))
+
 inputs = os.path.join(config.test_source_root, "Inputs")
 config.substitutions.append(("%inputs", inputs))
 config.substitutions.append(("%python", config.python_torch))

@@ -5,6 +5,7 @@
 #
 #   utils/run-fuzzers.sh SECONDS [TARGET...]
 #   TARGET: container-fuzzer pickle-fuzzer lowering-fuzzer ir-parser-fuzzer
+#           scan-fuzzer
 #   FUZZ_JOBS=N runs N targets at once (default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,8 @@ SECS=${1:?usage: $0 SECONDS [TARGET...]}
 shift
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] ||
-  TARGETS=(container-fuzzer pickle-fuzzer lowering-fuzzer ir-parser-fuzzer)
+  TARGETS=(container-fuzzer pickle-fuzzer lowering-fuzzer ir-parser-fuzzer
+           scan-fuzzer)
 B=${FUZZ_BUILD_DIR:-build-fuzz}
 
 command -v clang++-14 >/dev/null || apt-get install -y clang-14 libclang-rt-14-dev
@@ -35,7 +37,15 @@ import os, sys, zipfile
 src, dst = sys.argv[1:]
 for n in sorted(os.listdir(src)):
     p = os.path.join(src, n)
+    if n.startswith('deflated.'):
+        continue
     if zipfile.is_zipfile(p):
+        # A deflated copy: -scan inflates records torch's reader would.
+        with zipfile.ZipFile(p) as z, zipfile.ZipFile(
+                os.path.join(src, 'deflated.' + n), 'w',
+                zipfile.ZIP_DEFLATED) as d:
+            for m in z.namelist():
+                d.writestr(m, z.read(m))
         with zipfile.ZipFile(p) as z:
             for m in z.namelist():
                 if m.endswith('.pkl'):
@@ -53,7 +63,7 @@ fi
 run_one() {
   local t=$1 seeds
   case $t in
-    container-fuzzer|lowering-fuzzer) seeds=$SEEDS/checkpoints ;;
+    container-fuzzer|lowering-fuzzer|scan-fuzzer) seeds=$SEEDS/checkpoints ;;
     pickle-fuzzer) seeds=$SEEDS/pickles ;;
     ir-parser-fuzzer) seeds=$SEEDS/ir ;;
     *) echo "unknown target $t" >&2; return 1 ;;
@@ -61,6 +71,8 @@ run_one() {
   local work="$B/fuzz-corpus/$t" out="$B/findings/$t"
   mkdir -p "$work" "$out"
   # Fork mode keeps going after a finding, so one run reports them all.
+  # Every input is bounded: 2 GiB of RSS (the targets' own memory limits
+  # are far below it) and 10 s; past either libFuzzer reports a finding.
   nice -n 10 "$B/bin/$t" "$work" "$seeds" -fork=1 -ignore_crashes=1 \
     -ignore_ooms=1 -ignore_timeouts=1 -max_total_time="$SECS" \
     -max_len=65536 -rss_limit_mb=2048 -timeout=10 \

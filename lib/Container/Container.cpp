@@ -39,6 +39,14 @@ std::optional<ContainerKind> parseContainerKindName(StringRef Name) {
       .Default(std::nullopt);
 }
 
+APInt getLegacyMagicNumber() { return APInt(80, "1950a86a20f9469cfc6c", 16); }
+
+bool isLegacyMagicNumber(const APInt &V) {
+  // A signed int: the magic number needs 81 bits with its sign bit.
+  return V.getSignificantBits() <= 81 &&
+         V.sextOrTrunc(81) == getLegacyMagicNumber().zext(81);
+}
+
 namespace {
 
 /// `pickle.dump(MAGIC_NUMBER, protocol=2)`: the first 15 bytes of every

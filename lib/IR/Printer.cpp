@@ -70,24 +70,51 @@ void printName(raw_ostream &OS, StringRef S) {
 
 /// Prints an int of any size: in decimal up to 4096 bits, in hex beyond
 /// (`-0x1f...`), which takes linear time where decimal would take minutes for
-/// the million-digit ints a hostile pickle can hold.
-std::string bigIntText(const APInt &V) {
+/// the million-digit ints a hostile pickle can hold. The hex digits go
+/// straight to \p OS: a 100 MB int is not copied to a string first.
+void printBigInt(raw_ostream &OS, const APInt &V) {
   constexpr unsigned MaxDecimalBits = 4096;
-  if (V.getBitWidth() <= MaxDecimalBits)
-    return toString(V, 10, /*Signed=*/true);
-  APInt Mag = V.isNegative() ? -V : V;
-  std::string S = V.isNegative() ? "-0x" : "0x";
+  if (V.getBitWidth() <= MaxDecimalBits) {
+    OS << toString(V, 10, /*Signed=*/true);
+    return;
+  }
+  // Digits of the magnitude, negated word by word as they are read (no
+  // negated copy is made).
+  bool Neg = V.isNegative();
+  const uint64_t *Raw = V.getRawData();
+  unsigned NumWords = V.getNumWords();
+  unsigned TopBits = V.getBitWidth() - 64 * (NumWords - 1);
+  OS << (Neg ? "-0x" : "0x");
   bool Leading = true;
-  for (unsigned W = Mag.getNumWords(); W-- > 0;)
+  char Buf[16];
+  // Only the lowest nonzero word decides carries: find it once.
+  unsigned FirstNonZero = 0;
+  while (FirstNonZero < NumWords && Raw[FirstNonZero] == 0)
+    ++FirstNonZero;
+  for (unsigned W = NumWords; W-- > 0;) {
+    uint64_t X = Raw[W];
+    if (W == NumWords - 1 && TopBits < 64)
+      X = uint64_t(SignExtend64(X, TopBits));
+    if (Neg) // -V = ~V + 1: the carry stops at the lowest nonzero word.
+      X = W < FirstNonZero ? 0 : ~X + (W == FirstNonZero ? 1 : 0);
+    unsigned N = 0;
     for (int Shift = 60; Shift >= 0; Shift -= 4) {
-      unsigned Digit = (Mag.getRawData()[W] >> Shift) & 15;
+      unsigned Digit = (X >> Shift) & 15;
       if (Leading && Digit == 0)
         continue;
       Leading = false;
-      S += hexdigit(Digit, /*LowerCase=*/true);
+      Buf[N++] = hexdigit(Digit, /*LowerCase=*/true);
     }
+    OS.write(Buf, N);
+  }
   if (Leading)
-    S += '0';
+    OS << '0';
+}
+
+std::string bigIntText(const APInt &V) {
+  std::string S;
+  raw_string_ostream OS(S);
+  printBigInt(OS, V);
   return S;
 }
 
@@ -335,7 +362,7 @@ void IRPrinter::printBody(const Value *V, unsigned Indent) {
     OS << cast<IntValue>(V)->getValue();
     return;
   case Value::Kind::BigInt:
-    OS << bigIntText(cast<BigIntValue>(V)->getValue());
+    printBigInt(OS, cast<BigIntValue>(V)->getValue());
     return;
   case Value::Kind::Float:
     printFloat(OS, cast<FloatValue>(V)->getValue());

@@ -40,9 +40,9 @@ void PickleWriter::integer(int64_t V) {
 
 void PickleWriter::bigInteger(const APInt &V) {
   // CPython's encode_long: the fewest bytes of two's complement that keep
-  // the sign.
+  // the sign. The bytes are read from V's words (sign-extended past its
+  // width), so a 100 MB int is not copied to be written.
   unsigned Bytes = V.isZero() ? 0 : (V.getSignificantBits() + 7) / 8;
-  APInt W = V.sextOrTrunc(std::max(Bytes, 1u) * 8);
   if (Bytes < 256) {
     op(Opcode::Long1);
     Out.push_back(static_cast<char>(Bytes));
@@ -50,8 +50,20 @@ void PickleWriter::bigInteger(const APInt &V) {
     op(Opcode::Long4);
     le(Bytes, 4);
   }
-  for (unsigned I = 0; I != Bytes; ++I)
-    Out.push_back(static_cast<char>(W.extractBitsAsZExtValue(8, 8 * I)));
+  const uint64_t *Raw = V.getRawData();
+  unsigned NumWords = V.getNumWords();
+  unsigned TopBits = V.getBitWidth() - 64 * (NumWords - 1);
+  uint64_t Fill = V.isNegative() ? ~uint64_t(0) : 0;
+  Out.reserve(Out.size() + Bytes);
+  for (unsigned I = 0; I != Bytes; ++I) {
+    unsigned W = I / 8;
+    uint64_t X = Fill;
+    if (W + 1 < NumWords)
+      X = Raw[W];
+    else if (W + 1 == NumWords)
+      X = TopBits < 64 ? uint64_t(SignExtend64(Raw[W], TopBits)) : Raw[W];
+    Out.push_back(static_cast<char>(X >> (8 * (I % 8))));
+  }
 }
 
 void PickleWriter::floating(double D) {

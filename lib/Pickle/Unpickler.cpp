@@ -10,6 +10,7 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Pickle/Opcodes.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Support/MemoryLimit.h"
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
@@ -200,26 +201,35 @@ Expected<Value *> makeIntFromDecimal(Checkpoint &C, StringRef Text,
   return C.create<BigIntValue>(S.sextOrTrunc(Bytes * 8));
 }
 
+/// The longest LONG4 integer read, in bytes (256 MiB: 2^31 bits, within an
+/// APInt's unsigned width).
+constexpr uint64_t MaxLongBytes = uint64_t(1) << 28;
+
 /// Makes an int node from LONG1/LONG4 bytes (little-endian two's complement).
+/// One copy of the bytes, however long: a hostile LONG4 may carry hundreds
+/// of megabytes, and the node is its only copy.
 Value *makeIntFromLE(Checkpoint &C, StringRef B) {
-  if (B.empty())
+  // CPython's decode_long keeps every byte; the node keeps the fewest that
+  // hold the value (bytes that only repeat the sign are dropped).
+  auto Byte = [&](size_t I) { return uint8_t(B[I]); };
+  size_t N = B.size();
+  while (N > 1 && ((Byte(N - 1) == 0x00 && !(Byte(N - 2) & 0x80)) ||
+                   (Byte(N - 1) == 0xff && (Byte(N - 2) & 0x80))))
+    --N;
+  if (N == 0)
     return C.create<IntValue>(0);
-  if (B.size() <= 8) {
+  if (N <= 8) {
     uint64_t U = 0;
-    for (size_t I = 0; I < B.size(); ++I)
-      U |= uint64_t(uint8_t(B[I])) << (8 * I);
-    unsigned Bits = B.size() * 8;
+    for (size_t I = 0; I < N; ++I)
+      U |= uint64_t(Byte(I)) << (8 * I);
+    unsigned Bits = N * 8;
     int64_t V = Bits == 64 ? int64_t(U) : SignExtend64(U, Bits);
     return C.create<IntValue>(V);
   }
-  SmallVector<uint64_t, 4> Words((B.size() + 7) / 8, 0);
-  for (size_t I = 0; I < B.size(); ++I)
-    Words[I / 8] |= uint64_t(uint8_t(B[I])) << (8 * (I % 8));
-  APInt V(B.size() * 8, Words);
-  if (V.getSignificantBits() <= 64)
-    return C.create<IntValue>(V.getSExtValue());
-  unsigned Bytes = (V.getSignificantBits() + 7) / 8;
-  return C.create<BigIntValue>(V.trunc(Bytes * 8));
+  APInt V(unsigned(N * 8), 0);
+  LoadIntFromMemory(V, reinterpret_cast<const uint8_t *>(B.data()),
+                    unsigned(N));
+  return C.create<BigIntValue>(std::move(V));
 }
 
 const char *kindName(const Value *V) {
@@ -540,6 +550,9 @@ private:
   MemoTable Memo;
   unsigned Protocol = 0;
   uint64_t CurOffset = 0;
+  /// Opcodes run since the heap was last checked against the limit.
+  static constexpr unsigned MemoryCheckInterval = 4096;
+  unsigned OpsSinceMemoryCheck = 0;
   StringRef CurName;
   UnpickleResult Result;
 };
@@ -566,6 +579,20 @@ Expected<UnpickleResult> Machine::run() {
       Obs->onOpcode(*Info, CurOffset);
     if (Error E = step(*Info, OpPos, Stopped))
       return E;
+    // The heap is looked at every few thousand opcodes and after any opcode
+    // that carried a large argument: between two looks it grows by at most
+    // a few hundred KiB (plus the argument's copy).
+    if (++OpsSinceMemoryCheck == MemoryCheckInterval ||
+        In.tell() - OpPos > (uint64_t(1) << 20)) {
+      OpsSinceMemoryCheck = 0;
+      if (uint64_t Limit = C.getMemoryLimit())
+        if (getHeapBytesInUse() > Limit)
+          return decodeError(
+              CurOffset,
+              "the pickle's objects need more than {0} MiB of memory, the "
+              "limit for this input (-memory-limit=SIZE changes it)",
+              Limit >> 20);
+    }
   }
   Result.Protocol = Protocol;
   Result.End = In.tell();
@@ -708,6 +735,12 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
     auto B = In.take(N, CurName);
     if (!B)
       return B.takeError();
+    // An APInt's width is an unsigned count of bits.
+    if (N > MaxLongBytes)
+      return decodeError(CurOffset,
+                         "LONG4 integer of {0} bytes exceeds the limit of {1} "
+                         "bytes",
+                         N, MaxLongBytes);
     return push(makeIntFromLE(C, *B));
   }
   // Strings.
@@ -1302,12 +1335,17 @@ Error ckpt::pickle::disassemble(raw_ostream &OS, StringRef Bytes,
         auto S = In.take(N, Info->Name);
         if (!S)
           return S.takeError();
+        // Decimal text is quadratic in the length: past 4096 bits (as
+        // bigIntText in the printer) only the size is shown, and the value
+        // is never built.
+        if (N > 512) {
+          OS << " <int of " << N << " bytes>";
+          return Error::success();
+        }
         Checkpoint Tmp;
         Value *V = makeIntFromLE(Tmp, *S);
         if (auto *I = dyn_cast<IntValue>(V))
           OS << ' ' << I->getValue();
-        else if (cast<BigIntValue>(V)->getValue().getBitWidth() > 4096)
-          OS << " <int of " << N << " bytes>"; // Decimal would take minutes.
         else
           OS << ' ' << toString(cast<BigIntValue>(V)->getValue(), 10, true);
         return Error::success();

@@ -14,6 +14,7 @@
 #include "ckpt/Reader/Lowering.h"
 #include "ckpt/Support/Error.h"
 #include "ckpt/Support/FileRange.h"
+#include "ckpt/Support/MemoryLimit.h"
 #include "ckpt/Support/StorageKeyMap.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
@@ -27,8 +28,7 @@ using namespace llvm;
 namespace ckpt {
 namespace {
 
-/// The magic number the legacy format starts with.
-const char LegacyMagicDecimal[] = "119547037146038801333356";
+/// The protocol version the legacy format records after its magic number.
 constexpr int64_t LegacyProtocolVersion = 1001;
 
 /// Storage bookkeeping shared by the readers: one StorageValue per key.
@@ -234,10 +234,7 @@ bool isString(Value *V, StringRef S) {
 /// Whether \p V is the legacy format's magic number.
 bool isLegacyMagic(const Value *V) {
   auto *M = dyn_cast_or_null<BigIntValue>(V);
-  // The magic number takes 80 bits; a bigger int is not it (and converting a
-  // hostile million-digit int to decimal would take minutes).
-  return M && M->getValue().getBitWidth() <= 128 &&
-         toString(M->getValue(), 10, true) == LegacyMagicDecimal;
+  return M && isLegacyMagicNumber(M->getValue());
 }
 
 Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD,
@@ -740,6 +737,8 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
   MemoryBufferRef Ref = Buf->getMemBufferRef();
   MemoryBuffer *Input = Buf.get();
   C->addBuffer(std::move(Buf));
+  C->setMemoryLimit(
+      Opts.MemoryLimit.value_or(getDefaultMemoryLimit(Ref.getBufferSize())));
 
   auto Kind = identifyContainer(Ref);
   if (!Kind)

@@ -15,6 +15,7 @@
 #include "ckpt/Pickle/Opcodes.h"
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Support/Error.h"
+#include "ckpt/Support/MemoryLimit.h"
 #include "ckpt/Target/TargetSpec.h"
 #include "ckpt/Target/WeightsOnly.h"
 #include "llvm/ADT/DenseMap.h"
@@ -277,8 +278,12 @@ private:
 /// Walks the containers and runs the recorder over each pickle.
 class Scanner {
 public:
-  Scanner(MemoryBufferRef Buf, const TargetSpec &T, ScanReport &R)
-      : Buf(Buf), File(Buf.getBuffer()), T(T), R(R) {}
+  Scanner(MemoryBufferRef Buf, const TargetSpec &T, const ScanOptions &Opts,
+          ScanReport &R)
+      : Buf(Buf), File(Buf.getBuffer()), T(T), Opts(Opts), R(R) {
+    C.setMemoryLimit(
+        Opts.MemoryLimit.value_or(getDefaultMemoryLimit(Buf.getBufferSize())));
+  }
 
   void run();
 
@@ -300,12 +305,14 @@ private:
   void scanTarSequence(const TarArchive &Tar, const ArchiveMember &M,
                        bool Storages);
   void scanBarePickle();
+  void scanDeflated(StringRef Name, StringRef Raw, uint64_t DataOffset);
 
   void error(const Twine &Msg) { R.Errors.push_back(Msg.str()); }
 
   MemoryBufferRef Buf;
   StringRef File;
   const TargetSpec &T;
+  const ScanOptions &Opts;
   ScanReport &R;
   Checkpoint C;
 };
@@ -329,11 +336,10 @@ std::optional<Scanner::Ran> Scanner::scanPickle(StringRef Name, StringRef Bytes,
   return Ran{Res->End, Res->Root};
 }
 
-/// Whether \p V is the legacy format's magic number 0x1950a86a20f9469cfc6c.
+/// Whether \p V is the legacy format's magic number.
 bool isLegacyMagic(const Value *V) {
   auto *M = dyn_cast_or_null<BigIntValue>(V);
-  return M &&
-         toString(M->getValue(), 16, /*Signed=*/true) == "1950A86A20F9469CFC6C";
+  return M && isLegacyMagicNumber(M->getValue());
 }
 
 void Scanner::scanLegacy(unsigned First, uint64_t Pos) {
@@ -486,41 +492,7 @@ void Scanner::scanZipLeniently(std::string WhyNotStrict) {
                     Name, Method));
       continue;
     }
-#ifdef CKPT_HAVE_ZLIB
-    // Raw deflate (no zlib header), as zip stores it.
-    if (USize > (uint64_t(1) << 32)) {
-      error(formatv("record '{0}' claims {1} inflated bytes; not inflated",
-                    Name, USize));
-      continue;
-    }
-    std::string Out(USize, '\0');
-    z_stream Z{};
-    int Rc = inflateInit2(&Z, -MAX_WBITS);
-    if (Rc == Z_OK) {
-      Z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(Raw.data()));
-      Z.avail_in = uInt(std::min<uint64_t>(Raw.size(), UINT32_MAX));
-      Z.next_out = reinterpret_cast<Bytef *>(Out.data());
-      Z.avail_out = uInt(Out.size());
-      Rc = inflate(&Z, Z_FINISH);
-      inflateEnd(&Z);
-    }
-    if (Rc != Z_STREAM_END) {
-      error(formatv("record '{0}' (deflated at offset {1}) does not inflate "
-                    "to its {2} bytes",
-                    Name, hex(Data), USize));
-      continue;
-    }
-    R.Notes.push_back(formatv("record '{0}' is deflated (data at offset {1}); "
-                              "its findings give offsets inside the inflated "
-                              "record",
-                              Name, hex(Data))
-                          .str());
-    scanPickle(Name, StringRef(Out.data(), Z.total_out), 0, /*Inflated=*/true);
-#else
-    error(formatv("record '{0}' is deflated and this build has no zlib to "
-                  "inflate it; it was not scanned",
-                  Name));
-#endif
+    scanDeflated(Name, Raw, Data);
   }
   if (TorchScript) {
     ScanFinding F;
@@ -532,6 +504,91 @@ void Scanner::scanZipLeniently(std::string WhyNotStrict) {
   }
   if (!Any)
     error("the zip archive has no *.pkl record; not a torch.save checkpoint");
+}
+
+/// Inflates the raw-deflate record \p Raw (data at \p DataOffset) as a stream
+/// into a buffer that grows with what comes out, never beyond the scan's
+/// bounds (its size field is not trusted), and scans the pickle in it. A
+/// pickle stops at STOP: when it ends within the bytes inflated, what lies
+/// beyond is not needed.
+void Scanner::scanDeflated(StringRef Name, StringRef Raw, uint64_t DataOffset) {
+#ifdef CKPT_HAVE_ZLIB
+  constexpr uint64_t Chunk = uint64_t(1) << 20;
+  uint64_t Limit = std::min(
+      Opts.MaxInflatedBytes,
+      std::max<uint64_t>(Chunk, Opts.MaxInflateRatio > UINT64_MAX / Raw.size()
+                                    ? UINT64_MAX
+                                    : Opts.MaxInflateRatio * Raw.size()));
+  std::string Out;
+  z_stream Z{};
+  if (inflateInit2(&Z, -MAX_WBITS) != Z_OK)
+    return error(formatv("record '{0}': zlib could not start", Name));
+  Z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(Raw.data()));
+  uint64_t InLeft = Raw.size();
+  int Rc = Z_OK;
+  bool Capped = false;
+  while (Rc == Z_OK) {
+    if (Out.size() >= Limit) {
+      Capped = true;
+      break;
+    }
+    size_t Old = Out.size();
+    size_t Room = size_t(std::min<uint64_t>(Chunk, Limit - Old));
+    Out.resize(Old + Room);
+    uInt In = uInt(std::min<uint64_t>(InLeft, UINT32_MAX));
+    Z.avail_in = In;
+    Z.next_out = reinterpret_cast<Bytef *>(Out.data() + Old);
+    Z.avail_out = uInt(Room);
+    Rc = inflate(&Z, Z_NO_FLUSH);
+    InLeft -= In - Z.avail_in;
+    Out.resize(Old + Room - Z.avail_out);
+    if (Rc == Z_BUF_ERROR && InLeft == 0)
+      break; // The deflate stream is cut short.
+    if (Rc == Z_BUF_ERROR)
+      Rc = Z_OK; // No progress possible this round only.
+  }
+  inflateEnd(&Z);
+  if (!Capped && Rc != Z_STREAM_END) {
+    error(formatv("record '{0}' (deflated at offset {1}) does not inflate: "
+                  "the deflate stream is {2}",
+                  Name, hex(DataOffset),
+                  Rc == Z_DATA_ERROR ? "corrupt" : "cut short"));
+    return;
+  }
+  R.Notes.push_back(formatv("record '{0}' is deflated (data at offset {1}); "
+                            "its findings give offsets inside the inflated "
+                            "record",
+                            Name, hex(DataOffset))
+                        .str());
+  auto Ran = scanPickle(Name, Out, 0, /*Inflated=*/true);
+  if (!Capped)
+    return;
+  std::string Bound =
+      formatv("{0} bytes ({1}x its {2} compressed bytes, at "
+              "most {3}; -scan-max-inflate-ratio and "
+              "-scan-max-inflated change this)",
+              Limit, Opts.MaxInflateRatio, Raw.size(), Opts.MaxInflatedBytes)
+          .str();
+  if (Ran) {
+    R.Notes.push_back(formatv("record '{0}' inflates to more than {1}; its "
+                              "pickle ends within them at offset {2}, and "
+                              "the rest was not inflated (torch would inflate "
+                              "all of it into memory before loading)",
+                              Name, Bound, hex(Ran->End))
+                          .str());
+    return;
+  }
+  // The pickle ran into the end of what was inflated: say why it ended.
+  R.Pickles.back().Error =
+      formatv("the record inflates past the scan's limit of {0}; the pickle "
+              "does not end within them, so the rest of it was not scanned",
+              Bound)
+          .str();
+#else
+  error(formatv("record '{0}' is deflated and this build has no zlib to "
+                "inflate it; it was not scanned",
+                Name));
+#endif
 }
 
 /// The `tensors` and `storages` members of a tar checkpoint: a count pickle,
@@ -623,6 +680,7 @@ void Scanner::run() {
     std::string Why = errorText(Kind.takeError());
     R.Container = "unknown";
     Checkpoint Probe;
+    Probe.setMemoryLimit(C.getMemoryLimit());
     auto Runs = unpickle(Probe, File, 0);
     if (!Runs) {
       consumeError(Runs.takeError());
@@ -659,11 +717,12 @@ unsigned ScanReport::getNumRefused() const {
   return count_if(Findings, [](const ScanFinding &F) { return !F.Allowed; });
 }
 
-ScanReport scanCheckpoint(MemoryBufferRef Buf, const TargetSpec &Target) {
+ScanReport scanCheckpoint(MemoryBufferRef Buf, const TargetSpec &Target,
+                          const ScanOptions &Opts) {
   ScanReport R;
   R.Requested = &Target;
   R.Graded = &getWeightsOnlyRelease(Target);
-  Scanner(Buf, *R.Graded, R).run();
+  Scanner(Buf, *R.Graded, Opts, R).run();
   return R;
 }
 

@@ -111,10 +111,11 @@ static Expected<bool> kernelCopy(const FileRange &R, raw_fd_ostream &OS,
       if (E == EINTR)
         continue;
       // Not supported for these files (pipes, old kernels, some file
-      // systems): the caller copies through a buffer. Only possible before
+      // systems, EPERM from container seccomp profiles that predate the
+      // call): the caller copies through a buffer. Only possible before
       // the first byte was written.
       if (Left == R.Size && (E == EINVAL || E == EXDEV || E == ENOSYS ||
-                             E == EOPNOTSUPP || E == EBADF))
+                             E == EOPNOTSUPP || E == EBADF || E == EPERM))
         return false;
       return ioError("cannot write the output", E);
     }

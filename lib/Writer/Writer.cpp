@@ -9,9 +9,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/Writer/Writer.h"
+#include "ckpt/Container/Container.h"
 #include "ckpt/Container/ZipWriter.h"
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Pickle/PickleWriter.h"
+#include "ckpt/Support/AtomicFile.h"
 #include "ckpt/Support/Error.h"
 #include "ckpt/Support/FileRange.h"
 #include "ckpt/Support/StorageKeyMap.h"
@@ -832,9 +834,8 @@ Error writeLegacy(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
   const ContainerInfo &CI = C.getContainer();
   bool SameKind = CI.Kind == ContainerKind::Legacy;
 
-  OS << pickleSmall([](PickleWriter &W) {
-    W.bigInteger(APInt(80, "1950a86a20f9469cfc6c", 16));
-  });
+  OS << pickleSmall(
+      [](PickleWriter &W) { W.bigInteger(getLegacyMagicNumber()); });
   OS << pickleSmall([](PickleWriter &W) { W.integer(1001); });
   if (SameKind && CI.SysInfo) {
     std::string SysInfo;
@@ -1012,17 +1013,9 @@ Error writeCheckpointFile(const Checkpoint &C, StringRef Path,
     return Error::success();
   }
 
-  // A temporary in the target directory, renamed into place on success:
-  // never a partial output file, and never a write through the input.
-  SmallString<256> Model(Path);
-  sys::path::remove_filename(Model);
-  sys::path::append(Model,
-                    "." + sys::path::filename(Path) + ".tmp-%%%%%%%%");
-  auto Temp = sys::fs::TempFile::create(Model);
-  if (!Temp)
-    return createFileError(Path, Temp.takeError());
-  Error E = [&]() -> Error {
-    FileCopyStream OS(Temp->FD, /*shouldClose=*/false);
+  // Never a partial output file, and never a write through the input.
+  return writeFileAtomically(Path, [&](int FD) -> Error {
+    FileCopyStream OS(FD, /*shouldClose=*/false);
     // Pickles and small tensors go through this buffer: large writes.
     OS.SetBufferSize(size_t(1) << 20);
     if (Error E = writeCheckpointTo(C, OS, &OS, Enc))
@@ -1034,14 +1027,7 @@ Error writeCheckpointFile(const Checkpoint &C, StringRef Path,
       return createFileError(Path, errorCodeToError(EC));
     }
     return Error::success();
-  }();
-  if (E) {
-    consumeError(Temp->discard());
-    return E;
-  }
-  if (Error KE = Temp->keep(Path))
-    return createFileError(Path, std::move(KE));
-  return Error::success();
+  });
 }
 
 } // namespace ckpt

@@ -518,6 +518,90 @@ def long4_big():
     return P2 + b"\x8b" + struct.pack("<i", 1 << 20) + b"\x7f" * (1 << 20) + \
         b"."
 
+# Bombs: inputs far smaller than what reading them naively takes (issue 18).
+
+
+def deflate_repeating(head, unit, total):
+    """Raw deflate of `head` followed by `unit` repeated up to `total` bytes,
+    made in well under a second whatever `total` is: after a full flush
+    deflate's output for the same input is the same bytes, so one flushed
+    16 MiB segment is repeated, and an empty final block ends the stream."""
+    seg_len = 16 << 20
+    body = unit * (seg_len // len(unit))
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    out = c.compress(head) + c.flush(zlib.Z_FULL_FLUSH)
+    seg = c.compress(body) + c.flush(zlib.Z_FULL_FLUSH)
+    again = c.compress(body) + c.flush(zlib.Z_FULL_FLUSH)
+    assert seg == again, "deflate's flushed segments differ"
+    n = max(1, (total - len(head)) // len(body))
+    return out + seg * n + b"\x03\x00", len(head) + n * len(body)
+
+
+def deflated_pkl_zip(head, unit, total):
+    """archive/data.pkl stored deflated: `head`, then `unit` repeated to
+    `total` bytes. The CRC is that of `head` alone (-scan does not check it;
+    torch would refuse the record after inflating all of it)."""
+    raw, usize = deflate_repeating(head, unit, total)
+    return make_zip([Entry("archive/data.pkl", head, method=8, payload=raw,
+                           usize=usize),
+                     Entry("archive/version", b"3\n")], zip64=False)
+
+
+@case
+def deflate_bomb():
+    # A three-opcode pickle, then 1 GiB of zeros: about 1 MB on disk.
+    return deflated_pkl_zip(P2 + b"}.", b"\0", 1 << 30)
+
+
+@case
+def deflate_bomb_endless():
+    # NONE, POP for 1 GiB: a pickle that never reaches its STOP.
+    return deflated_pkl_zip(P2, b"N0", 1 << 30)
+
+
+@case
+def dict_bomb():
+    # 4 MiB of EMPTY_DICT: every byte an object (~120 bytes of heap each).
+    return P2 + b"}" * (4 << 20) + b"."
+
+
+@case
+def dict_bomb_24m():
+    # Past the default limit for its size (16 bytes a byte + 1 GiB).
+    return P2 + b"}" * (24 << 20) + b"."
+
+
+@case
+def long4_64m():
+    # A 64 MiB LONG4 (a 512-million-bit int): read, printed and written in
+    # linear time and one copy.
+    return P2 + b"\x8b" + struct.pack("<i", 64 << 20) + b"\x7f" * (64 << 20) + \
+        b"."
+
+
+@case
+def long4_64m_negative():
+    # The most negative int of its width: its magnitude needs one bit more.
+    return P2 + b"\x8b" + struct.pack("<i", 64 << 20) + b"\x00" * \
+        ((64 << 20) - 1) + b"\x80."
+
+
+@case
+def binunicode_64m():
+    return P2 + b"X" + struct.pack("<I", 64 << 20) + b"\xc3\xa9" * (32 << 20) + \
+        b"."
+
+
+@case
+def binunicode_huge():
+    return long_len(b"X", 2 ** 32 - 1, "<I")
+
+
+@case
+def ext4_code():
+    # EXT4 asks the copyreg extension registry, which torch never fills.
+    return P2 + b"\x84" + struct.pack("<i", 2 ** 31 - 1) + b"."
+
 # Legacy storage records that lie.
 
 

@@ -21,8 +21,12 @@ using namespace llvm;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   StringRef Bytes(reinterpret_cast<const char *>(Data), Size);
-  auto C = readCheckpoint(
-      MemoryBuffer::getMemBuffer(Bytes, "fuzz", /*RequiresNullTerminator=*/false));
+  // Inside the -rss_limit_mb run-fuzzers.sh gives, ASan's overhead on top.
+  ReaderOptions Opts;
+  Opts.MemoryLimit = uint64_t(256) << 20;
+  auto C = readCheckpoint(MemoryBuffer::getMemBuffer(
+                              Bytes, "fuzz", /*RequiresNullTerminator=*/false),
+                          Opts);
   if (!C) {
     consumeError(C.takeError());
     return 0;

@@ -16,6 +16,8 @@
 #include "ckpt/Pickle/Unpickler.h"
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Scan/Scan.h"
+#include "ckpt/Support/AtomicFile.h"
+#include "ckpt/Support/ByteSize.h"
 #include "ckpt/Support/Error.h"
 #include "ckpt/Support/FileRange.h"
 #include "ckpt/TableGen/PassModel.h"
@@ -32,6 +34,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/PrettyStackTrace.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -202,6 +205,39 @@ static cl::opt<ScanFormatKind> ScanFormat(
                clEnumValN(ScanFormatKind::JSON, "json", "one JSON object")),
     cl::init(ScanFormatKind::Text), cl::cat(Category));
 
+static cl::opt<std::string> ScanMaxInflated(
+    "scan-max-inflated",
+    cl::desc("-scan inflates a deflated record to at most this size "
+             "(K, M, G suffixes; default 1G)"),
+    cl::value_desc("size"), cl::init("1G"), cl::cat(Category));
+
+static cl::opt<uint64_t> ScanMaxInflateRatio(
+    "scan-max-inflate-ratio",
+    cl::desc("-scan inflates a deflated record to at most N times its "
+             "compressed size, 1 MiB at least (default 16)"),
+    cl::value_desc("N"), cl::init(ScanOptions().MaxInflateRatio),
+    cl::cat(Category));
+
+static cl::opt<std::string> MemoryLimit(
+    "memory-limit",
+    cl::desc("Stop with an error when reading the input's pickles needs "
+             "more heap than this (K, M, G suffixes; 0: no limit; default: "
+             "16 bytes per input byte plus 1G)"),
+    cl::value_desc("size"), cl::cat(Category));
+
+/// The value of a size option, or an error naming it.
+static Expected<std::optional<uint64_t>>
+getSizeOption(const cl::opt<std::string> &O) {
+  if (!O.getNumOccurrences() && O.empty())
+    return std::nullopt;
+  if (std::optional<uint64_t> N = parseByteSize(O))
+    return N;
+  return createStringError(inconvertibleErrorCode(),
+                           "-%s: '%s' is not a size (a count of bytes, "
+                           "optionally with K, M, G or T)",
+                           O.ArgStr.str().c_str(), O.c_str());
+}
+
 enum class OutputFormat { Same, Legacy, Zip };
 static cl::opt<OutputFormat> Format(
     "format", cl::desc("Container of the written checkpoint"),
@@ -257,6 +293,8 @@ struct RunConfig {
   bool ShowProgress = false;
   /// Free the IR after each file (batch mode), rather than at exit.
   bool FreeIR = true;
+  /// -memory-limit, when given.
+  std::optional<uint64_t> MemoryLimit;
 };
 
 /// "copied 1.2 GiB of 4.0 GiB (30%)" on one terminal line, redrawn at most
@@ -368,26 +406,21 @@ static bool processFile(StringRef Input, StringRef Output,
       sys::fs::closeFile(InputFD);
   });
 
-  // Text goes to a buffer first so that a failure leaves no partial output.
-  std::string Text;
-  raw_string_ostream OS(Text);
-  if (ListRecords || DumpPickle) {
-    MemoryBufferRef Ref = (*Buf)->getMemBufferRef();
-    if (ListRecords)
-      if (Error E = printContainerListing(OS, Ref)) {
-        reportError(Diag, Input, std::move(E));
-        return false;
-      }
-    if (DumpPickle)
-      if (Error E = dumpPickles(OS, Ref)) {
-        reportError(Diag, Input, std::move(E));
-        return false;
-      }
-  }
+  // What the text prints: the raw input (listings) and the checkpoint read
+  // from it (summaries, IR). The input stays mapped while either lives.
+  MemoryBufferRef InputRef = (*Buf)->getMemBufferRef();
+  std::unique_ptr<Checkpoint> Read;
+  auto ReleaseRead = make_scope_exit([&] {
+    // A single run exits right after: freeing millions of nodes one by one
+    // would only cost time (as clang's -disable-free).
+    if (Read && !Cfg.FreeIR)
+      (void)Read.release();
+  });
   if (PrintIR || Summary || ListTensors || DryRun || !WantsText) {
     ReaderOptions RO;
     RO.Lower = !NoLower;
     RO.SourceFD = InputFD;
+    RO.MemoryLimit = Cfg.MemoryLimit;
     // Textual IR (.ckir) or a binary checkpoint, told apart by content.
     MemoryBufferRef InputRef = (*Buf)->getMemBufferRef();
     bool IsText = isTextualIR(InputRef);
@@ -482,20 +515,57 @@ static bool processFile(StringRef Input, StringRef Output,
       }
       return true;
     }
+    Read = std::move(*C);
+  }
+
+  // Text is written as it is made (a hostile input's listing can be many
+  // times its size): to a temporary renamed into place, so that a failure
+  // leaves no partial file; to stdout as it comes, as LLVM's tools do.
+  auto Emit = [&](raw_ostream &OS) -> Error {
+    if (ListRecords)
+      if (Error E = printContainerListing(OS, InputRef))
+        return E;
+    if (DumpPickle)
+      if (Error E = dumpPickles(OS, InputRef))
+        return E;
+    if (!Read)
+      return Error::success();
     if (Summary)
-      printSummary(OS, **C);
+      printSummary(OS, *Read);
     if (ListTensors)
-      printTensorListing(OS, **C);
+      printTensorListing(OS, *Read);
     if (PrintIR) {
       PrintOptions PO;
       PO.InlineData = InlineData;
-      printCheckpoint(OS, **C, PO);
+      printCheckpoint(OS, *Read, PO);
     }
-  }
-
+    return Error::success();
+  };
+  // Errors of the input (listings) name it and their offset; errors of the
+  // output name the output.
+  auto Report = [&](Error E) {
+    handleAllErrors(
+        std::move(E),
+        [&](const DecodeError &DE) {
+          WithColor::error(Diag, ToolName) << Input << ": ";
+          DE.log(Diag);
+          Diag << '\n';
+        },
+        [&](const FileError &FE) {
+          WithColor::error(Diag, ToolName)
+              << FE.getFileName() << ": " << FE.messageWithoutFileInfo()
+              << '\n';
+        },
+        [&](const ErrorInfoBase &EI) {
+          WithColor::error(Diag, ToolName) << EI.message() << '\n';
+        });
+    return false;
+  };
   if (Output == "-") {
-    outs() << OS.str();
+    Error E = Emit(outs());
     outs().flush();
+    if (E)
+      return Report(std::move(E));
     if (std::error_code WEC = outs().error()) {
       WithColor::error(Diag, ToolName) << "-: " << WEC.message() << '\n';
       outs().clear_error();
@@ -503,34 +573,8 @@ static bool processFile(StringRef Input, StringRef Output,
     }
     return true;
   }
-  // Text goes through a temporary renamed into place, like checkpoints: a
-  // failed write (disk full, file-size limit) leaves nothing behind and
-  // keeps an existing output as it was.
-  SmallString<256> Model(Output);
-  sys::path::remove_filename(Model);
-  sys::path::append(Model, "." + sys::path::filename(Output) + ".tmp-%%%%%%%%");
-  Error E = Error::success();
-  auto Temp = sys::fs::TempFile::create(Model);
-  if (!Temp) {
-    E = Temp.takeError();
-  } else {
-    raw_fd_ostream TOS(Temp->FD, /*shouldClose=*/false);
-    TOS << OS.str();
-    TOS.flush();
-    std::error_code WEC = TOS.error();
-    TOS.clear_error();
-    if (WEC) {
-      consumeError(Temp->discard());
-      E = errorCodeToError(WEC);
-    } else {
-      E = Temp->keep(Output);
-    }
-  }
-  if (E) {
-    WithColor::error(Diag, ToolName)
-        << Output << ": " << toString(std::move(E)) << '\n';
-    return false;
-  }
+  if (Error E = writeTextFileAtomically(Output, Emit))
+    return Report(std::move(E));
   return true;
 }
 
@@ -595,7 +639,9 @@ static int runBatch(ArrayRef<std::string> Inputs, StringRef Dir,
 }
 
 static int toolMain(int argc, char **argv) {
-  InitLLVM X(argc, argv);
+  // main() registered the signal handlers; crash reports from this thread
+  // name the command line too.
+  PrettyStackTraceProgram StackPrinter(argc, argv);
   ToolName = sys::path::filename(argv[0]);
   // A file-size limit must surface as a write error, not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -656,6 +702,17 @@ static int toolMain(int argc, char **argv) {
           return Clash(P.Loc, std::move(E));
       UserPasses.push_back(std::move(*Set));
     }
+  }
+  // Sizes are checked before anything is read.
+  std::optional<uint64_t> MemoryLimitBytes, ScanMaxInflatedBytes;
+  for (auto [Opt, Out] : {std::pair(&MemoryLimit, &MemoryLimitBytes),
+                          std::pair(&ScanMaxInflated, &ScanMaxInflatedBytes)}) {
+    auto Size = getSizeOption(*Opt);
+    if (!Size) {
+      WithColor::error(errs(), ToolName) << toString(Size.takeError()) << '\n';
+      return 1;
+    }
+    *Out = *Size;
   }
   if (PrintPasses) {
     Registry.print(outs());
@@ -718,7 +775,11 @@ static int toolMain(int argc, char **argv) {
           << InputFilename << ": " << SBuf.getError().message() << '\n';
       return 1;
     }
-    ScanReport R = scanCheckpoint((*SBuf)->getMemBufferRef(), *T);
+    ScanOptions SO;
+    SO.MaxInflatedBytes = *ScanMaxInflatedBytes;
+    SO.MaxInflateRatio = ScanMaxInflateRatio;
+    SO.MemoryLimit = MemoryLimitBytes;
+    ScanReport R = scanCheckpoint((*SBuf)->getMemBufferRef(), *T, SO);
     if (ScanFormat == ScanFormatKind::JSON)
       printScanReportJSON(outs(), R, InputFilename);
     else
@@ -782,6 +843,7 @@ static int toolMain(int argc, char **argv) {
   }
 
   RunConfig Cfg;
+  Cfg.MemoryLimit = MemoryLimitBytes;
   Cfg.Pipeline = &Pipeline;
   Cfg.Target = Target;
   Cfg.VerifyFor = VerifyFor;
@@ -798,6 +860,18 @@ static int toolMain(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  // LLVM's signal handlers are registered here, on the main thread, before
+  // the worker exists. Registering them gives the registering thread an
+  // alternate signal stack: malloc'd by LLVM when the one present is smaller
+  // than its minimum (SIGSTKSZ + 64 KiB). In a sanitizer build every thread
+  // already has ASan's mmap'd stack, sized from the CPU's signal frame, and
+  // ASan munmaps "its" stack when the thread exits: had the worker
+  // registered the handlers, a CPU with a small frame (any without AMX) would
+  // make ASan unmap LLVM's heap block and abort. The main thread never
+  // unwinds through ASan's thread teardown, and later registrations (temp
+  // files, batch threads) find the handlers in place and keep the stack
+  // they have. test/Driver/signal-stack.test reproduces such a CPU.
+  InitLLVM X(argc, argv);
   // The printer, the verifier and the writer walk object graphs
   // recursively, up to the reader's nesting limit (4096 levels); a large
   // stack keeps that safe in every build, sanitizer builds included, whose

@@ -13,6 +13,7 @@
 #ifndef CKPT_CONTAINER_CONTAINER_H
 #define CKPT_CONTAINER_CONTAINER_H
 
+#include "llvm/ADT/APInt.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -40,6 +41,14 @@ llvm::StringRef getContainerKindName(ContainerKind K);
 
 /// Parses a name produced by getContainerKindName.
 std::optional<ContainerKind> parseContainerKindName(llvm::StringRef Name);
+
+/// The legacy stream's magic number (torch.serialization's MAGIC_NUMBER,
+/// 0x1950a86a20f9469cfc6c): the value of a legacy checkpoint's first pickle.
+llvm::APInt getLegacyMagicNumber();
+
+/// Whether \p V is the legacy magic number. Compares bits, never text: a
+/// hostile pickle's int may have millions of digits.
+bool isLegacyMagicNumber(const llvm::APInt &V);
 
 /// Identifies the container of \p Buf from its leading bytes.
 ///

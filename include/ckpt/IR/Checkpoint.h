@@ -142,6 +142,12 @@ public:
   /// from text) and returns a reference to the copy.
   llvm::StringRef saveBytes(std::string Bytes);
 
+  /// The most heap the process may use while this checkpoint is built from
+  /// untrusted bytes (0: no limit); builders (the unpickler) check it as
+  /// they go. See ckpt/Support/MemoryLimit.h.
+  uint64_t getMemoryLimit() const { return MemoryLimit; }
+  void setMemoryLimit(uint64_t Bytes) { MemoryLimit = Bytes; }
+
   /// Name of the source (file path or "<stdin>") for diagnostics.
   llvm::StringRef getSourceName() const { return SourceName; }
   void setSourceName(std::string N) { SourceName = std::move(N); }
@@ -176,6 +182,7 @@ private:
   ContainerInfo Container;
   std::vector<StorageValue *> Storages;
   std::string SourceName;
+  uint64_t MemoryLimit = 0;
 };
 
 } // namespace ckpt

@@ -14,6 +14,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <memory>
+#include <optional>
 
 namespace ckpt {
 
@@ -26,6 +27,10 @@ struct ReaderOptions {
   /// headers, legacy element counts) are then read with pread, so that a
   /// large file is not faulted into memory record by record.
   int SourceFD = -1;
+  /// The most heap the process may use while the pickles are read (0: no
+  /// limit); unset, the default for the input's size
+  /// (getDefaultMemoryLimit in ckpt/Support/MemoryLimit.h).
+  std::optional<uint64_t> MemoryLimit;
 };
 
 /// Reads the checkpoint in \p Buf (which the result keeps alive). Errors are

@@ -17,6 +17,7 @@
 #include "llvm/Support/MemoryBufferRef.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,11 +100,27 @@ struct ScanReport {
   bool isClean() const { return isComplete() && getNumRefused() == 0; }
 };
 
+/// Bounds of a scan: `-scan` looks at files nobody trusts, and finishes on
+/// any of them in bounded memory.
+struct ScanOptions {
+  /// A deflated record is inflated as a stream, to at most this many times
+  /// its compressed size (1 MiB is always allowed) ...
+  uint64_t MaxInflateRatio = 16;
+  /// ... and to at most this many bytes. What lies beyond is not inflated:
+  /// a pickle that ends before it is scanned whole; one that does not makes
+  /// the scan incomplete, saying why.
+  uint64_t MaxInflatedBytes = uint64_t(1) << 30;
+  /// The most heap the process may use while pickles are run (0: no limit);
+  /// unset, the default for the file's size (ckpt/Support/MemoryLimit.h).
+  std::optional<uint64_t> MemoryLimit;
+};
+
 /// Scans the file in \p Buf, grading against \p Target (its weights_only
 /// allowlist, or the newest described release's when it has none). Never
 /// fails: what could not be scanned is recorded in the report, which is then
 /// incomplete.
-ScanReport scanCheckpoint(llvm::MemoryBufferRef Buf, const TargetSpec &Target);
+ScanReport scanCheckpoint(llvm::MemoryBufferRef Buf, const TargetSpec &Target,
+                          const ScanOptions &Opts = {});
 
 /// Prints \p R one finding a line, then notes, errors and a verdict line:
 ///   offset 0x1a2 pickle 4/5 GLOBAL numpy.core.multiarray.scalar  REFUSED by

@@ -3,14 +3,19 @@
 
 usage: run_limited.py [--unprivileged] [--fsize BYTES] -- COMMAND [ARG...]
 
---unprivileged  when running as root, run COMMAND as uid/gid 65534 (nobody)
-                with no supplementary groups, so that directory permissions
-                apply (root ignores them); otherwise run it as is.
+--unprivileged  when running as root, run COMMAND without the capabilities
+                that let root ignore file permissions (CAP_DAC_OVERRIDE,
+                CAP_DAC_READ_SEARCH, CAP_FOWNER: dropped from the bounding
+                set, as `setpriv --bounding-set=-dac_override,...` does), so
+                that permissions apply while every path stays reachable
+                (uid 65534 could not reach a clone under /root); otherwise
+                run it as is.
 --fsize BYTES   RLIMIT_FSIZE: writes beyond BYTES fail with EFBIG (SIGXFSZ is
                 ignored, so the command sees the error instead of dying).
 
 Exits with COMMAND's exit status (128+N when killed by signal N).
 """
+import ctypes
 import os
 import resource
 import signal
@@ -37,15 +42,21 @@ def main(argv):
         sys.stderr.write("usage: run_limited.py [--unprivileged] [--fsize BYTES] -- COMMAND...\n")
         return 2
 
+    drop_caps = unpriv and os.geteuid() == 0
+
     def setup():
         if fsize is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        if drop_caps:
+            # prctl(PR_CAPBSET_DROP, cap): root's capabilities after exec are
+            # its bounding set.
+            libc = ctypes.CDLL(None, use_errno=True)
+            for cap in (1, 2, 3):  # DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER
+                if libc.prctl(24, cap, 0, 0, 0) != 0:
+                    raise OSError(ctypes.get_errno(), "PR_CAPBSET_DROP")
 
-    kw = {}
-    if unpriv and os.geteuid() == 0:
-        kw = {"user": 65534, "group": 65534, "extra_groups": []}
-    rc = subprocess.run(cmd, preexec_fn=setup, **kw).returncode
+    rc = subprocess.run(cmd, preexec_fn=setup).returncode
     return rc if rc >= 0 else 128 - rc
 
 

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sets up the real torch 2.6 (with safetensors, numpy 2, omegaconf) for the
+# differential tests: a Debian 13 ("trixie") chroot made with debootstrap
+# from the machine's own Debian mirror, the host's packages untouched
+# (../shared/reference/modern-formats.md). Idempotent: quick when the chroot
+# is complete. Run as root.
+#
+#   utils/setup-torch26.sh [ROOT]     (default /var/lib/ckpt-migrate/torch26)
+#
+# Tests reach it through utils/torch26-python.sh, which lit finds as the
+# `torch26` feature.
+set -euo pipefail
+ROOT=${1:-${CKPT_TORCH26_ROOT:-/var/lib/ckpt-migrate/torch26}}
+STAMP="$ROOT/.ckpt-torch26-ready"
+PKGS="python3-torch python3-numpy python3-safetensors python3-omegaconf"
+
+mount_proc() {
+  # torch reads /proc/cpuinfo; /proc stays mounted for the tests.
+  mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+}
+
+if [ -e "$STAMP" ]; then
+  mount_proc
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+command -v debootstrap >/dev/null ||
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
+
+# The mirror the host's apt uses.
+MIRROR=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+         grep -v security | head -1)
+if [ -z "$MIRROR" ]; then
+  MIRROR=$(awk '$1 == "deb" && $3 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+fi
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+
+echo "setup-torch26: debootstrap trixie into $ROOT from $MIRROR"
+mkdir -p "$ROOT"
+if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
+  debootstrap --variant=minbase trixie "$ROOT" "$MIRROR" >/dev/null
+fi
+mount_proc
+chroot "$ROOT" apt-get update -qq
+chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
+chroot "$ROOT" python3 -c "import torch, safetensors, numpy, omegaconf; assert torch.__version__.startswith('2.')"
+touch "$STAMP"
+echo "setup-torch26: torch $(chroot "$ROOT" python3 -c 'import torch; print(torch.__version__)') ready"
