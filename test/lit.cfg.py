@@ -53,5 +53,32 @@ if _has_torch():
     config.available_features.add("torch")
 if getattr(config, "have_libtorch", False):
     config.available_features.add("libtorch")
+# torch26: the real torch 2.6 (with safetensors, numpy 2, omegaconf) in the
+# Debian 13 chroot that utils/setup-torch26.sh makes; %torch26 runs its
+# python3 on the host's files (utils/torch26-python binds the source and
+# build trees into it).
+torch26 = os.path.join(config.ckpt_src_root, "utils", "torch26-python")
+config.environment["CKPT_TORCH26_BIND"] = os.pathsep.join(
+    [config.ckpt_src_root, config.ckpt_obj_root])
+for var in ("CKPT_TORCH26_ROOT",):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+config.substitutions.append(("%torch26", torch26))
+# First: %gen and %torch26 would otherwise match their prefixes.
+config.substitutions.insert(0, ("%gen26", "%s %s" % (torch26, os.path.join(inputs, "gen_fixtures26.py"))))
+config.substitutions.insert(0, ("%check26", "%s %s" % (torch26, os.path.join(inputs, "check26.py"))))
+
+def _has_torch26():
+    try:
+        env = dict(os.environ, **{k: config.environment[k] for k in ("CKPT_TORCH26_BIND",)})
+        out = subprocess.run([torch26, "-c", "import torch, safetensors, omegaconf; assert torch.__version__ >= '2.6'"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300,
+                             env=env, cwd=config.ckpt_src_root)
+        return out.returncode == 0
+    except Exception:
+        return False
+
+if _has_torch26():
+    config.available_features.add("torch26")
 if os.path.isdir(config.corpus_dir) and os.path.exists(os.path.join(config.corpus_dir, "MANIFEST.tsv")):
     config.available_features.add("corpus")

@@ -24,6 +24,10 @@ const DTypeInfo &info(DType T) { return Infos[static_cast<unsigned>(T)]; }
 StringRef getDTypeIRName(DType T) { return info(T).IRName; }
 StringRef getDTypeTorchName(DType T) { return info(T).TorchName; }
 StringRef getDTypeStorageClass(DType T) { return info(T).StorageClass; }
+
+StringRef getDTypeStorageClassModule(DType T) {
+  return T == DType::Untyped ? "torch.storage" : "torch";
+}
 unsigned getDTypeSize(DType T) { return info(T).Size; }
 
 bool isQuantized(DType T) {
@@ -65,6 +69,8 @@ std::optional<DType> parseDTypeTorchName(StringRef Name) {
 }
 
 std::optional<DType> parseStorageClassName(StringRef Name) {
+  if (Name == "torch.storage.UntypedStorage")
+    return DType::Untyped;
   Name.consume_front("torch.cuda.");
   Name.consume_front("torch.");
   if (Name.empty())

@@ -784,8 +784,14 @@ void printSummary(raw_ostream &OS, const Checkpoint &C) {
   for (const StorageValue *S : C.getStorages()) {
     if (S->getViewRoot())
       continue;
-    ++Globals[("torch." + getDTypeStorageClass(S->getDType())).str()];
-    auto &E = ByDType[getDTypeTorchName(S->getDType()).str()];
+    ++Globals[(getDTypeStorageClassModule(S->getDType()) + "." +
+               getDTypeStorageClass(S->getDType()))
+                  .str()];
+    // Untyped storages (torch 2.x, new dtypes) hold bytes, whatever their
+    // tensors' dtypes: not uint8.
+    auto &E = ByDType[S->getDType() == DType::Untyped
+                          ? std::string("untyped")
+                          : getDTypeTorchName(S->getDType()).str()];
     ++E.first;
     E.second += S->getNumBytes();
     TotalBytes += S->getNumBytes();

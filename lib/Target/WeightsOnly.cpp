@@ -143,12 +143,20 @@ WeightsOnlyStatus classifyWeightsOnlyGlobal(const TargetSpec &T,
   if (Module == "torch.cuda")
     return Yes(Name.ends_with("Storage") && Name != "UntypedStorage" &&
                is_contained(T.StorageClasses, Name));
+  // torch._storage_classes by their __module__: UntypedStorage's is
+  // torch.storage.
+  if (Module == "torch.storage")
+    return Yes(Name == "UntypedStorage" &&
+               is_contained(T.StorageClasses, Name));
   if (Module != "torch")
     return WeightsOnlyStatus::NotAllowed;
   // dtypes and qschemes of the description; storage classes; the extras.
   if (is_contained(T.TorchGlobals, Q) && !is_contained(Layouts, Q))
     return WeightsOnlyStatus::Allowed;
-  return Yes(is_contained(T.StorageClasses, Name) ||
+  // The allowlist names storage classes by their __module__: `torch` for
+  // the typed ones; `torch.UntypedStorage` is refused (checked in 2.6).
+  return Yes((is_contained(T.StorageClasses, Name) &&
+              Name != "UntypedStorage") ||
              is_contained(ExtraTorchNames, Name));
 }
 

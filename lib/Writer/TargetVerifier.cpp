@@ -170,7 +170,9 @@ private:
     return is_contained(Spec.TorchGlobals, Q) ||
            is_contained(Spec.ModuleClasses, Q) ||
            is_contained(Spec.ObjectClasses, Q) ||
-           (M == "torch" && is_contained(Spec.StorageClasses, G->getName())) ||
+           ((M == "torch" || (M == "torch.storage" &&
+                              G->getName() == "UntypedStorage")) &&
+            is_contained(Spec.StorageClasses, G->getName())) ||
            ((M == "torch._utils" || M == "torch._tensor") &&
             is_contained(Spec.RebuildFunctions, G->getName()));
   }

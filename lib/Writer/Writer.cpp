@@ -313,7 +313,7 @@ Error PickleEmitter::emitStorage(const StorageValue *S, unsigned Depth) {
   // ('storage', class, key, location, numel[, view_metadata])
   W.mark();
   W.unicode("storage");
-  emitGlobal("torch", Cls);
+  emitGlobal(getDTypeStorageClassModule(Root->getDType()), Cls);
   W.unicode(Key);
   W.unicode(Root->getLocation());
   W.integer(Root->getNumElements());

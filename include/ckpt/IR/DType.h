@@ -27,6 +27,11 @@ llvm::StringRef getDTypeTorchName(DType T);
 /// Legacy typed storage class in module `torch` ("FloatStorage"), or empty
 /// when the dtype can only be serialised through UntypedStorage.
 llvm::StringRef getDTypeStorageClass(DType T);
+/// The module that defines \p T's storage class: "torch" for the typed
+/// classes, "torch.storage" for UntypedStorage (torch.save writes
+/// `torch.storage.UntypedStorage`, and torch's weights_only allowlist knows
+/// it by that name only).
+llvm::StringRef getDTypeStorageClassModule(DType T);
 /// Bytes per element.
 unsigned getDTypeSize(DType T);
 /// Whether \p T is a quantized integer type.
@@ -35,7 +40,8 @@ bool isQuantized(DType T);
 std::optional<DType> parseDTypeIRName(llvm::StringRef Name);
 std::optional<DType> parseDTypeTorchName(llvm::StringRef Name);
 /// Maps a storage class name ("FloatStorage", "UntypedStorage", also with a
-/// "torch." or "torch.cuda." module) to its dtype.
+/// "torch.", "torch.cuda." or, for UntypedStorage, "torch.storage." module)
+/// to its dtype.
 std::optional<DType> parseStorageClassName(llvm::StringRef Name);
 
 } // namespace ckpt

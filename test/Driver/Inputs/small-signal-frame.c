@@ -11,7 +11,9 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#ifndef _GNU_SOURCE /* LLVM's definitions may already give it */
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
