@@ -376,13 +376,66 @@ def ObjectsToStateDicts : Pass<"objects-to-state-dicts"> {
     Objects that cannot be converted faithfully (state-dict hooks, torch
     classes outside `torch.nn.modules`, a parameter that is not a tensor, an
     optimizer state keyed by an unknown parameter) are left for the target
-    verifier to name.
+    verifier to name. No tensor is dropped: one a module holds outside
+    `state_dict()` (a non-persistent buffer, a plain attribute, inside
+    another object) is kept in the state dict's `_extra_tensors` attribute
+    (beside `_metadata`; `sd._extra_tensors['block.gain']` after loading),
+    under its attribute path, which `load_state_dict` never reads; each is
+    listed by `-stats`.
   }];
   let statistics = [
     Statistic<"modules", "Pickled modules made state dicts">,
-    Statistic<"optimizers", "Pickled optimizers made state dicts">
+    Statistic<"optimizers", "Pickled optimizers made state dicts">,
+    Statistic<"extra-tensors", "Tensors outside state_dict() kept in _extra_tensors">
   ];
   let constructor = "ckpt::createObjectsToStateDictsPass";
+}
+
+def PlainData : Pass<"plain-data"> {
+  let summary = "Replaces every object weights_only refuses by plain data, by declared rules";
+  let description = [{
+    Walks the whole graph and replaces each value that `torch.load(
+    weights_only=True)` of `release` refuses by plain data it accepts, by
+    these rules (each counted, and listed by `-stats` with its path, old
+    type and new type):
+
+    - `omegaconf`: `DictConfig`/`ListConfig` become a dict/list of their
+      values; value nodes become their value (interpolations and `???`
+      stay strings).
+    - `paths`: `pathlib` paths (`PosixPath`, `WindowsPath`, the `Pure*`
+      forms, Python 3.13's `pathlib._local`) become their string.
+    - `defaultdicts`: `collections.defaultdict` becomes a dict of its items.
+    - `numpy-dtypes`: a numpy dtype becomes its name (`"float32"`).
+    - `partials`: `functools.partial` becomes `{"function": "module.name",
+      "args": [...], "keywords": {...}}`.
+    - `enums`: a call of a class with one scalar argument and no state (how
+      an `enum.Enum` member pickles) becomes that argument.
+    - `classes`: a class or function stored as a value (`'arch':
+      models.CNN`) becomes its qualified name, `"models.CNN"`.
+    - `objects`: any other object with a `__dict__` state (user classes,
+      nn.Modules below the top that `objects-to-state-dicts` leaves, their
+      tensors included) becomes the dict of that state, converted in turn;
+      one built from arguments only becomes `{"args": [...]}`.
+
+    Values the allowlist accepts (tensors, torch dtypes and sizes,
+    OrderedDict, ...) are kept as they are; a value shared by two parents
+    is converted once and stays shared. No tensor is dropped: tensors inside
+    converted objects stay where their attribute path puts them.
+  }];
+  let options = [
+    Option<"release", "string", "2.6", "The release whose weights_only allowlist decides">
+  ];
+  let statistics = [
+    Statistic<"omegaconf", "omegaconf containers made dicts and lists">,
+    Statistic<"paths", "pathlib paths made str">,
+    Statistic<"defaultdicts", "defaultdicts made dicts">,
+    Statistic<"numpy-dtypes", "numpy dtypes made str">,
+    Statistic<"partials", "functools.partial objects described as dicts">,
+    Statistic<"enums", "enum-like values made their value">,
+    Statistic<"classes", "classes and functions stored as values made str">,
+    Statistic<"objects", "other objects made the dict of their state">
+  ];
+  let constructor = "ckpt::createPlainDataPass";
 }
 
 def UpgradeWeightsOnly : Pipeline<"upgrade-weights-only"> {
@@ -390,9 +443,12 @@ def UpgradeWeightsOnly : Pipeline<"upgrade-weights-only"> {
   let description = [{
     Whole pickled modules and optimizers become their state dicts
     (`objects-to-state-dicts`); numpy values, `argparse.Namespace` and
-    `TorchVersion` become plain data (`weights-only-compat`).
+    `TorchVersion` become plain data (`weights-only-compat`); everything
+    else 2.6 refuses (omegaconf configs, paths, enums, classes stored as
+    values, defaultdicts, numpy dtypes, `functools.partial`, user objects)
+    becomes plain data by the rules of `plain-data`.
   }];
-  let passes = "objects-to-state-dicts,weights-only-compat";
+  let passes = "objects-to-state-dicts,weights-only-compat,plain-data";
   let target = "2.6";
 }
 

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PythonObjects.h"
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Passes/Pass.h"
 #include "ckpt/Support/Error.h"
@@ -14,7 +15,6 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
-#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/Endian.h"
 #include <cstring>
 #include <optional>
@@ -162,56 +162,6 @@ public:
   }
 };
 
-/// The bytes of a pickled `bytes` value: BINBYTES, or protocol 2's
-/// `_codecs.encode(text, "latin1")` whose text holds one code point per byte.
-std::optional<std::string> getPickledBytes(Value *V) {
-  if (auto *B = dyn_cast<BytesValue>(V))
-    return B->getValue().str();
-  auto *O = dyn_cast<ObjectValue>(V);
-  if (!O || !O->isCallTo("_codecs", "encode") || !O->getArgs() ||
-      O->getArgs()->size() != 2)
-    return std::nullopt;
-  auto Text = getStringValue((*O->getArgs())[0]);
-  auto Enc = getStringValue((*O->getArgs())[1]);
-  if (!Text || !Enc || *Enc != "latin1")
-    return std::nullopt;
-  std::string Out;
-  const UTF8 *P = reinterpret_cast<const UTF8 *>(Text->data());
-  const UTF8 *E = P + Text->size();
-  while (P < E) {
-    UTF32 CP;
-    if (convertUTF8Sequence(&P, E, &CP, strictConversion) != conversionOK ||
-        CP > 0xff)
-      return std::nullopt;
-    Out.push_back(char(CP));
-  }
-  return Out;
-}
-
-/// A numpy dtype object `numpy.dtype(code, False, True)` + BUILD state with
-/// the byte order: returns (kind letter, item size), little-endian only.
-std::optional<std::pair<char, unsigned>> getNumpyDType(Value *V) {
-  auto *O = dyn_cast<ObjectValue>(V);
-  if (!O || !O->getCallableGlobal() ||
-      O->getCallableGlobal()->getName() != "dtype" || !O->getArgs() ||
-      O->getArgs()->size() < 1)
-    return std::nullopt;
-  StringRef M = O->getCallableGlobal()->getModule();
-  if (M != "numpy")
-    return std::nullopt;
-  auto Code = getStringValue((*O->getArgs())[0]);
-  if (!Code || Code->size() < 2)
-    return std::nullopt;
-  if (auto *S = dyn_cast_or_null<TupleValue>(O->getState()))
-    if (S->size() > 1)
-      if (auto Order = getStringValue((*S)[1]); Order && *Order == ">")
-        return std::nullopt;
-  unsigned Size;
-  if (Code->drop_front().getAsInteger(10, Size))
-    return std::nullopt;
-  return std::make_pair((*Code)[0], Size);
-}
-
 std::optional<DType> numpyToDType(char Kind, unsigned Size) {
   switch (Kind) {
   case 'f':
@@ -221,8 +171,12 @@ std::optional<DType> numpyToDType(char Kind, unsigned Size) {
     return Size == 1 ? DType::Int8 : Size == 2 ? DType::Int16
            : Size == 4 ? DType::Int32 : Size == 8 ? std::optional<DType>(DType::Int64)
                                                   : std::nullopt;
-  case 'u':
-    return Size == 1 ? std::optional<DType>(DType::UInt8) : std::nullopt;
+  case 'u': // uint16/32/64: torch 2.3+, through untyped storages.
+    return Size == 1   ? DType::UInt8
+           : Size == 2 ? DType::UInt16
+           : Size == 4 ? DType::UInt32
+           : Size == 8 ? std::optional<DType>(DType::UInt64)
+                       : std::nullopt;
   case 'b':
     return Size == 1 ? std::optional<DType>(DType::Bool) : std::nullopt;
   case 'c':
@@ -231,10 +185,6 @@ std::optional<DType> numpyToDType(char Kind, unsigned Size) {
   default:
     return std::nullopt;
   }
-}
-
-bool isNumpyModule(StringRef M) {
-  return M == "numpy.core.multiarray" || M == "numpy._core.multiarray";
 }
 
 /// Replaces nodes chosen by \p Convert everywhere in the graph.
@@ -400,10 +350,18 @@ private:
         Step *= std::max<int64_t>(Sizes[I], 1);
       }
     }
-    auto *St = C.create<StorageValue>(*T, N, "cpu", "");
+    // A dtype without a typed storage class (uint16/32/64) is saved as
+    // torch 2.x does: _rebuild_tensor_v3 over an untyped storage of bytes.
+    bool Untyped = getDTypeStorageClass(*T).empty();
+    auto *St = Untyped ? C.create<StorageValue>(DType::Untyped, Bytes->size(),
+                                                "cpu", "")
+                       : C.create<StorageValue>(*T, N, "cpu", "");
     St->setData(C.saveBytes(std::move(*Bytes)), std::nullopt);
     C.getStorages().push_back(St);
-    auto *TV = C.create<TensorValue>(TensorValue::Form::RebuildTensorV2, St, *T);
+    auto *TV =
+        C.create<TensorValue>(Untyped ? TensorValue::Form::RebuildTensorV3
+                                      : TensorValue::Form::RebuildTensorV2,
+                              St, *T);
     TV->setShape(Sizes, Strides);
     return TV; // Null hooks: a fresh OrderedDict() when written.
   }
@@ -504,31 +462,6 @@ bool getStringSet(Value *V, DenseSet<StringRef> &Out) {
   return true;
 }
 
-/// The class of a pickled object: its callable global, or the class in the
-/// `('module', cls, source_file, source)` persistent id the legacy format
-/// saves for nn.Module classes.
-GlobalValue *getObjectClass(ObjectValue *O) {
-  if (GlobalValue *G = O->getCallableGlobal())
-    return G;
-  auto *R = dyn_cast_or_null<PersistentRefValue>(O->getCallable());
-  auto *Id = R ? dyn_cast<TupleValue>(R->getId()) : nullptr;
-  if (!Id || Id->size() < 2)
-    return nullptr;
-  auto Tag = getStringValue((*Id)[0]);
-  return Tag && *Tag == "module" ? dyn_cast<GlobalValue>((*Id)[1]) : nullptr;
-}
-
-/// The __dict__ of a pickled nn.Module: an object whose BUILD state has
-/// `_parameters`, `_buffers` and `_modules`; null for anything else.
-MappingValue *getModuleAttributes(Value *V) {
-  auto *O = dyn_cast<ObjectValue>(V);
-  auto *A = O ? dyn_cast_or_null<MappingValue>(O->getState()) : nullptr;
-  if (!A || !A->lookup("_parameters") || !A->lookup("_buffers") ||
-      !A->lookup("_modules"))
-    return nullptr;
-  return A;
-}
-
 /// Replaces whole pickled nn.Modules and torch.optim optimizers at the top of
 /// the checkpoint by what their `state_dict()` methods return in torch 1.13.
 /// The originals are not modified: each conversion builds new nodes, so a
@@ -539,6 +472,7 @@ public:
   StringRef getArgument() const override { return "objects-to-state-dicts"; }
 
   Error run(Checkpoint &C, PassStatistics &Stats) override {
+    this->Stats = &Stats;
     // An object referenced twice at the top becomes one state dict.
     DenseMap<Value *, Value *> Converted;
     auto Convert = [&](Value *&Slot) {
@@ -624,7 +558,8 @@ private:
   /// Module.state_dict(destination=SD, prefix=Prefix) for the module \p V;
   /// false when some part of it cannot be reproduced faithfully.
   bool saveModule(Checkpoint &C, Value *V, const std::string &Prefix,
-                  StateDictValue *SD, ObjectValue *Metadata, unsigned Depth) {
+                  StateDictValue *SD, ObjectValue *Metadata, DictValue *Extra,
+                  unsigned Depth) {
     MappingValue *A = getModuleAttributes(V);
     if (!A || Depth > 1000)
       return false;
@@ -660,7 +595,29 @@ private:
         if (!T)
           return false;
         SD->set(C.create<StrValue>((Twine(Prefix) + *K).str()), T);
+        Saved.insert(It.second);
       }
+    }
+
+    // Tensors the module holds outside state_dict() (non-persistent
+    // buffers, plain attributes, inside other objects) are not dropped:
+    // they are kept in the state dict's `_extra_tensors` attribute (beside
+    // `_metadata`) under their attribute path ("block.gain",
+    // "block.extra.t"), which load_state_dict never reads, and listed by
+    // -stats.
+    for (const DictItem &It : A->items()) {
+      auto K = getStringValue(It.first);
+      if (!K || *K == "_parameters" || *K == "_modules")
+        continue;
+      if (*K == "_buffers") {
+        if (SmallVectorImpl<DictItem> *Items = getMappingItems(It.second))
+          for (const DictItem &B : *Items)
+            if (auto BK = getStringValue(B.first);
+                BK && NonPersistent.count(*BK))
+              keepExtraTensors(C, B.second, Prefix + BK->str(), Extra);
+        continue;
+      }
+      keepExtraTensors(C, It.second, Prefix + K->str(), Extra);
     }
 
     SmallVectorImpl<DictItem> *Children =
@@ -674,21 +631,70 @@ private:
       if (isa<NoneValue>(It.second))
         continue;
       if (!saveModule(C, It.second, (Twine(Prefix) + *K + ".").str(), SD,
-                      Metadata, Depth + 1))
+                      Metadata, Extra, Depth + 1))
         return false;
     }
     return true;
   }
 
   /// Module.state_dict() of the whole pickled module \p O.
+  /// Adds every tensor inside \p V (an attribute of a module) to \p SD
+  /// under its attribute path \p Path.
+  void keepExtraTensors(Checkpoint &C, Value *V, const std::string &Path,
+                        DictValue *Extra, unsigned Depth = 0) {
+    if (!V || Depth > 64)
+      return;
+    if (isa<TensorValue, ParameterValue>(V)) {
+      // Decided once the whole module tree is saved: an attribute may alias
+      // a parameter (an LSTM's _flat_weights), which is not extra.
+      ExtraCandidates.push_back({V, Path});
+      return;
+    }
+    if (auto *M = dyn_cast<MappingValue>(V)) {
+      for (const DictItem &It : M->items())
+        if (auto K = getStringValue(It.first))
+          keepExtraTensors(C, It.second, Path + "." + K->str(), Extra,
+                           Depth + 1);
+      return;
+    }
+    if (auto *Q = dyn_cast<SequenceValue>(V)) {
+      for (auto [I, E] : llvm::enumerate(Q->elements()))
+        keepExtraTensors(C, E, Path + "." + std::to_string(I), Extra,
+                         Depth + 1);
+      return;
+    }
+    // An object's attributes (not a submodule's: those are in _modules).
+    if (auto *O = dyn_cast<ObjectValue>(V))
+      if (!getModuleAttributes(O))
+        keepExtraTensors(C, O->getState(), Path, Extra, Depth + 1);
+  }
+
   Value *convertModule(Checkpoint &C, ObjectValue *O) {
     auto *SD = C.create<StateDictValue>(
         C.create<GlobalValue>("collections", "OrderedDict"));
     ObjectValue *Metadata = makeOrderedDict(C);
-    if (!saveModule(C, O, "", SD, Metadata, 0))
+    auto *Extra = C.create<DictValue>();
+    Saved.clear();
+    ExtraCandidates.clear();
+    if (!saveModule(C, O, "", SD, Metadata, Extra, 0))
       return nullptr;
+    for (auto &[V, Path] : ExtraCandidates) {
+      if (Saved.count(V) || Extra->lookup(Path))
+        continue;
+      TensorValue *T = detach(C, V);
+      if (!T)
+        continue;
+      Extra->set(C.create<StrValue>(Path), T);
+      Stats->add("extra-tensors");
+      Stats->remark(Path +
+                    ": a tensor outside state_dict(), kept in the "
+                    "state dict's _extra_tensors['" +
+                    Path + "']");
+    }
     auto *State = C.create<DictValue>();
     State->set(C.create<StrValue>("_metadata"), Metadata);
+    if (!Extra->getItems().empty())
+      State->set(C.create<StrValue>("_extra_tensors"), Extra);
     SD->setState(State);
     return SD;
   }
@@ -755,6 +761,12 @@ private:
     SD->set(C.create<StrValue>("param_groups"), NewGroups);
     return SD;
   }
+
+  PassStatistics *Stats = nullptr;
+  /// The parameters and buffers the state dict being built holds, and the
+  /// other tensors its modules hold, with their attribute paths.
+  DenseSet<Value *> Saved;
+  std::vector<std::pair<Value *, std::string>> ExtraCandidates;
 };
 
 /// A release version as (major, minor, patch); "0.4" is (0, 4, 0).

@@ -443,6 +443,8 @@ Error PassManager::run(Checkpoint &C) {
       for (auto &[Name, N] : Stats.all())
         if (N)
           Log << formatv("//   {0,8} {1}\n", N, Name);
+      for (const std::string &R : Stats.remarks())
+        Log << "//     " << R << '\n';
     }
     if (PI.PrintChanged) {
       std::string After = printIR(C);

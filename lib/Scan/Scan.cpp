@@ -906,10 +906,11 @@ void printScanReportJSON(raw_ostream &OS, const ScanReport &R,
           J.attribute("inflated", P.Inflated);
           J.attribute("protocol", int64_t(P.Protocol));
           J.attributeArray("unsupported_opcodes", [&] {
-            for (const auto &[Op, Off] : P.UnsupportedOpcodes)
+            // (No structured bindings: clang 14 cannot capture them.)
+            for (const auto &U : P.UnsupportedOpcodes)
               J.object([&] {
-                J.attribute("opcode", Op);
-                J.attribute("offset", int64_t(Off));
+                J.attribute("opcode", U.first);
+                J.attribute("offset", int64_t(U.second));
               });
           });
           if (!P.Error.empty())

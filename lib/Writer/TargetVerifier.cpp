@@ -217,9 +217,9 @@ private:
               formatv("torch.load(weights_only=True), the default since 2.6, "
                       "refuses the global {0}",
                       G->getQualifiedName()),
-              "upgrade-weights-only (weights-only-compat for numpy and "
-              "argparse values, objects-to-state-dicts for whole modules and "
-              "optimizers)");
+              "upgrade-weights-only (objects-to-state-dicts for whole modules "
+              "and optimizers, weights-only-compat for numpy and argparse "
+              "values, plain-data for everything else)");
       return;
     }
     StringRef M = G->getModule();

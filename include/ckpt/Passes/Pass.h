@@ -65,9 +65,14 @@ public:
   bool empty() const;
   /// Whether every change counted kept the non-scalar reachable nodes.
   bool keepsReachable() const { return AllKeepReachable; }
+  /// Notes one changed value for `-stats`' per-value list, as "PATH: OLD
+  /// TYPE -> NEW TYPE", so that users know what their file now holds.
+  void remark(std::string Text) { Remarks.push_back(std::move(Text)); }
+  llvm::ArrayRef<std::string> remarks() const { return Remarks; }
 
 private:
   llvm::MapVector<llvm::StringRef, uint64_t> Counts;
+  std::vector<std::string> Remarks;
   bool AllKeepReachable = true;
 };
 

@@ -1,13 +1,16 @@
-"""Identity round trips judged by the real torch 2.6.
+"""Migrations judged by the real torch 2.6.
 
-  roundtrip26.py DIR CASE...
+  roundtrip26.py [--passes=PIPELINE] DIR CASE...
 
-For each DIR/CASE.pt (written by torch 2.6): `ckpt-migrate DIR/CASE.pt -o
-DIR/out/CASE.pt`, then check26.py (under torch 2.6) describes both files and
-loads the output with weights_only and with mmap; `-scan -target=2.6` grades
-the input. Prints one line per case:
+For each DIR/CASE.pt (written by torch 2.6): `ckpt-migrate DIR/CASE.pt
+[-passes=PIPELINE] -o DIR/out/CASE.pt`, then check26.py (under torch 2.6)
+describes both files and loads the output with weights_only and with mmap;
+`-scan -target=2.6` grades the input. Prints one line per case:
   CASE: same tensors, load OK, mmap OK, scan ALLOWED
-or what differed. Runs under the host's python; the tool and %torch26 come
+or what differed. Without passes the tensors must be the same at the same
+paths; with passes, every tensor of the input (dtype, shape, bytes) must
+still be in the output, wherever the pipeline moved it ("every tensor
+kept"). Runs under the host's python; the tool and %torch26 come
 from the environment lit sets up (PATH, CKPT_TORCH26_BIND).
 """
 import os
@@ -27,21 +30,38 @@ def check26(*args):
 
 
 def main(argv):
+    passes = []
+    if argv[1].startswith("--passes="):
+        passes = ["-passes=" + argv[1].split("=", 1)[1]]
+        argv = argv[:1] + argv[2:]
     d, cases = argv[1], argv[2:]
     os.makedirs(os.path.join(d, "out"), exist_ok=True)
     bad = 0
     for c in cases:
         src = os.path.join(d, c + ".pt")
         dst = os.path.join(d, "out", c + ".pt")
-        p = subprocess.run(["ckpt-migrate", src, "-o", dst],
+        p = subprocess.run(["ckpt-migrate", src, "-o", dst] + passes,
                            capture_output=True, text=True)
         if p.returncode:
             print("%s: not written: %s" % (c, p.stderr.strip()))
             bad += 1
             continue
-        _, a = check26("describe", src)
-        _, b = check26("describe", dst)
-        same = "same tensors" if a == b and a else "DIFFERENT tensors"
+        rca, a = check26("describe", src)
+        rcb, b = check26("describe", dst)
+        if rca or rcb:
+            print("%s: torch 2.6 could not describe %s" % (c, "the input" if rca else "the output"))
+            bad += 1
+            continue
+        if passes:
+            # dtype, shape and bytes of each tensor, wherever it now is.
+            def kept(text):
+                return sorted(" ".join(l.split()[i] for i in (1, 2, 5))
+                              for l in text.splitlines() if l.startswith("$"))
+            lost = [t for t in kept(a) if t not in kept(b)]
+            same = "every tensor kept" if not lost else \
+                "LOST %d tensors" % len(lost)
+        else:
+            same = "same tensors" if a == b and a else "DIFFERENT tensors"
         _, load = check26("load", dst)
         _, mmap = check26("mmap", dst)
         scan = subprocess.run(["ckpt-migrate", "-scan", "-target=2.6", src],
@@ -51,7 +71,7 @@ def main(argv):
         print("%s: %s, load %s, mmap %s, scan %s" % (
             c, same, load.splitlines()[0] if load else "?",
             mmap.splitlines()[0] if mmap else "?", verdict))
-        if same != "same tensors":
+        if same not in ("same tensors", "every tensor kept"):
             sys.stdout.write("--- torch 2.6 on the input\n%s\n--- on the output\n%s\n"
                              % (a, b))
     return 1 if bad else 0
