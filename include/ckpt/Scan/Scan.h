@@ -1,5 +1,4 @@
-//===- ckpt/Scan/Scan.h - List what a checkpoint would import and call -*- C++
-//-*-===//
+//===- ckpt/Scan/Scan.h - What a checkpoint would import, call -*- C++ -*-===//
 //
 // Part of ckpt-migrate. `ckpt-migrate -scan`: runs the never-executing pickle
 // machine over every pickle of a checkpoint (all five of a legacy stream,

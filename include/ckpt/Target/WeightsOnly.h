@@ -1,5 +1,4 @@
-//===- ckpt/Target/WeightsOnly.h - torch's weights_only allowlist -*- C++
-//-*-===//
+//===- ckpt/Target/WeightsOnly.h - weights_only allowlist -----*- C++ -*-===//
 //
 // Part of ckpt-migrate. Which globals `torch.load(weights_only=True)` lets a
 // pickle name, for a release described in Versions.td: built from the
