@@ -415,7 +415,14 @@ def PlainData : Pass<"plain-data"> {
     - `objects`: any other object with a `__dict__` state (user classes,
       nn.Modules below the top that `objects-to-state-dicts` leaves, their
       tensors included) becomes the dict of that state, converted in turn;
-      one built from arguments only becomes `{"args": [...]}`.
+      one built from arguments only becomes `{"args": [...]}`; a dict or list
+      subclass becomes the dict or list of its items (attributes, if any,
+      under `"__dict__"`; a list's as `{"items": [...], "__dict__": {...}}`). Classes the legacy and tar formats save
+      as persistent ids count as `classes`.
+    - `frozensets`: a frozenset becomes a set (weights_only builds sets
+      only).
+    - `tensor-subclasses`: a tensor of a user subclass (`_rebuild_from_type_v2`)
+      becomes the plain tensor (same bytes, shape and hooks).
 
     Values the allowlist accepts (tensors, torch dtypes and sizes,
     OrderedDict, ...) are kept as they are; a value shared by two parents
@@ -433,7 +440,9 @@ def PlainData : Pass<"plain-data"> {
     Statistic<"partials", "functools.partial objects described as dicts">,
     Statistic<"enums", "enum-like values made their value">,
     Statistic<"classes", "classes and functions stored as values made str">,
-    Statistic<"objects", "other objects made the dict of their state">
+    Statistic<"objects", "other objects made the dict of their state">,
+    Statistic<"tensor-subclasses", "tensors of user subclasses made plain tensors">,
+    Statistic<"frozensets", "frozensets made sets">
   ];
   let constructor = "ckpt::createPlainDataPass";
 }

@@ -33,6 +33,10 @@ std::string typeName(const Value *V) {
       return G->getQualifiedName();
   if (auto *G = dyn_cast<GlobalValue>(V))
     return "class or function " + G->getQualifiedName();
+  if (auto *R = dyn_cast<PersistentRefValue>(V))
+    if (GlobalValue *G =
+            getPersistentClass(const_cast<PersistentRefValue *>(R)))
+      return "class " + G->getQualifiedName();
   switch (V->getKind()) {
   case Value::Kind::Str:
     return "str";
@@ -51,6 +55,10 @@ std::string typeName(const Value *V) {
     return "list";
   case Value::Kind::Tuple:
     return "tuple";
+  case Value::Kind::Set:
+    return "set";
+  case Value::Kind::FrozenSet:
+    return "frozenset";
   default:
     return "object";
   }
@@ -118,9 +126,17 @@ private:
     case Value::Kind::List:
     case Value::Kind::Tuple:
     case Value::Kind::Set:
-    case Value::Kind::FrozenSet:
       visitElements(cast<SequenceValue>(V)->getElements(), Path);
       return V;
+    case Value::Kind::FrozenSet: {
+      // weights_only builds sets, not frozensets (builtins.frozenset is
+      // off its allowlist).
+      auto *S = C->create<SetValue>();
+      for (Value *E : cast<SequenceValue>(V)->elements())
+        S->getElements().push_back(E);
+      visitElements(S->getElements(), Path);
+      return converted("frozensets", Path, V, S);
+    }
     case Value::Kind::Global: {
       auto *G = cast<GlobalValue>(V);
       if (allowed(G))
@@ -130,6 +146,25 @@ private:
     }
     case Value::Kind::Object:
       return convertObject(cast<ObjectValue>(V), Path);
+    case Value::Kind::PersistentRef:
+      // A class the legacy and tar formats save as a persistent id.
+      if (GlobalValue *G = getPersistentClass(cast<PersistentRefValue>(V)))
+        return converted("classes", Path, V,
+                         C->create<StrValue>(G->getQualifiedName()));
+      return V;
+    case Value::Kind::Tensor: {
+      // A tensor subclass (_rebuild_from_type_v2 with a user class): the
+      // plain tensor, its bytes, shape and hooks unchanged.
+      auto *TV = cast<TensorValue>(V);
+      auto *Cls = dyn_cast_or_null<GlobalValue>(TV->getSubclass());
+      if (!TV->getSubclass() || (Cls && allowed(Cls)))
+        return V;
+      std::string Old = Cls ? Cls->getQualifiedName() : "a tensor subclass";
+      TV->setSubclass(nullptr, nullptr, nullptr);
+      Stats->add("tensor-subclasses");
+      Stats->remark(Path + ": " + Old + " -> tensor (tensor-subclasses)");
+      return V;
+    }
     default:
       // Scalars, tensors, storages, parameters: what weights_only reads.
       return V;
@@ -291,15 +326,18 @@ private:
   }
 
   /// An object's `__dict__` state (BUILD with a dict, or the (dict, slots)
-  /// pair), or `{"args": [...]}` for one built from arguments alone.
+  /// pair) as a dict; a dict or list subclass as its items (attributes, if
+  /// any, under "__dict__": a list's as `{"items": [...], "__dict__": ...}`);
+  /// `{"args": [...]}` for an object built from arguments alone.
   Value *objectState(ObjectValue *O, const std::string &Path) {
-    Value *State = O->getState();
-    if (O->states().size() > 1)
+    if (O->states().size() > 1 ||
+        (!O->dictItems().empty() && !O->listItems().empty()))
       return nullptr;
-    auto *D = C->create<DictValue>();
+    Value *State = O->getState();
+    auto *Attrs = C->create<DictValue>();
     if (auto *M = dyn_cast_or_null<MappingValue>(State)) {
       for (const DictItem &It : M->getItems())
-        D->set(It.first, It.second);
+        Attrs->set(It.first, It.second);
     } else if (auto *P = dyn_cast_or_null<TupleValue>(State);
                P && P->size() == 2) {
       for (Value *Part : P->elements()) {
@@ -309,21 +347,39 @@ private:
         if (!PM)
           return nullptr;
         for (const DictItem &It : PM->getItems())
-          D->set(It.first, It.second);
+          Attrs->set(It.first, It.second);
       }
-    } else if (State) {
+    } else if (State && !isa<NoneValue>(State)) {
       return nullptr;
-    } else {
+    }
+    Value *Out = Attrs;
+    if (!O->dictItems().empty()) {
+      auto *D = C->create<DictValue>();
+      for (const DictItem &It : O->dictItems())
+        D->set(It.first, It.second);
+      if (!Attrs->getItems().empty())
+        D->set(C->create<StrValue>("__dict__"), Attrs);
+      Out = D;
+    } else if (!O->listItems().empty()) {
+      auto *L = C->create<ListValue>();
+      for (Value *E : O->listItems())
+        L->getElements().push_back(E);
+      Out = L;
+      // A list has nowhere to keep attributes: both go in a dict.
+      if (!Attrs->getItems().empty()) {
+        auto *D = C->create<DictValue>();
+        D->set(C->create<StrValue>("items"), L);
+        D->set(C->create<StrValue>("__dict__"), Attrs);
+        Out = D;
+      }
+    } else if (!State) {
       auto *L = C->create<ListValue>();
       if (TupleValue *Args = O->getArgs())
         for (Value *A : Args->elements())
           L->getElements().push_back(A);
-      D->set(C->create<StrValue>("args"), L);
+      Attrs->set(C->create<StrValue>("args"), L);
     }
-    if (!O->listItems().empty() || !O->dictItems().empty())
-      return nullptr;
-    visitItems(D->getItems(), Path);
-    return D;
+    return convert(Out, Path);
   }
 
   const TargetSpec &T;

@@ -84,15 +84,24 @@ bool isNumpyModule(StringRef M) {
   return M == "numpy.core.multiarray" || M == "numpy._core.multiarray";
 }
 
-GlobalValue *getObjectClass(ObjectValue *O) {
-  if (GlobalValue *G = O->getCallableGlobal())
-    return G;
-  auto *R = dyn_cast_or_null<PersistentRefValue>(O->getCallable());
+GlobalValue *getPersistentClass(PersistentRefValue *R) {
   auto *Id = R ? dyn_cast<TupleValue>(R->getId()) : nullptr;
   if (!Id || Id->size() < 2)
     return nullptr;
-  auto Tag = getStringValue((*Id)[0]);
-  return Tag && *Tag == "module" ? dyn_cast<GlobalValue>((*Id)[1]) : nullptr;
+  // The legacy format: ('module', cls, source_file, source).
+  if (auto Tag = getStringValue((*Id)[0]))
+    return *Tag == "module" ? dyn_cast<GlobalValue>((*Id)[1]) : nullptr;
+  // The tar format (0.1.x): (cls, source_file, source).
+  if (Id->size() == 3 && getStringValue((*Id)[1]))
+    return dyn_cast<GlobalValue>((*Id)[0]);
+  return nullptr;
+}
+
+GlobalValue *getObjectClass(ObjectValue *O) {
+  if (GlobalValue *G = O->getCallableGlobal())
+    return G;
+  return getPersistentClass(
+      dyn_cast_or_null<PersistentRefValue>(O->getCallable()));
 }
 
 MappingValue *getModuleAttributes(Value *V) {

@@ -35,9 +35,13 @@ std::optional<std::string> getNumpyDTypeName(char Kind, unsigned Size);
 /// numpy 1's numpy.core.multiarray or numpy 2's numpy._core.multiarray.
 bool isNumpyModule(llvm::StringRef M);
 
-/// The class of a pickled object: its callable global, or the class in the
-/// `('module', cls, source_file, source)` persistent id the legacy format
-/// saves for nn.Module classes.
+/// The class a persistent id names: the legacy format saves nn.Module
+/// classes as `('module', cls, source_file, source)`, the tar format (0.1.x)
+/// as `(cls, source_file, source)`. Null for anything else.
+GlobalValue *getPersistentClass(PersistentRefValue *R);
+
+/// The class of a pickled object: its callable global, or the class of the
+/// persistent id it calls (getPersistentClass).
 GlobalValue *getObjectClass(ObjectValue *O);
 
 /// The __dict__ of a pickled nn.Module: an object whose BUILD state has

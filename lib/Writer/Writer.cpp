@@ -35,6 +35,23 @@ using namespace ckpt::pickle;
 namespace ckpt {
 namespace {
 
+/// \p B as text with one code point per byte (latin-1), in UTF-8: how
+/// Python pickles bytes and bytearrays below the protocols that have
+/// opcodes for them.
+std::string latin1Text(StringRef B) {
+  std::string Text;
+  for (char Ch : B) {
+    unsigned char U = Ch;
+    if (U < 0x80) {
+      Text.push_back(Ch);
+    } else {
+      Text.push_back(char(0xC0 | (U >> 6)));
+      Text.push_back(char(0x80 | (U & 0x3F)));
+    }
+  }
+  return Text;
+}
+
 constexpr unsigned MaxEmitDepth = 20000;
 
 /// A storage as it is written: its record key and where its bytes are.
@@ -630,18 +647,52 @@ Error PickleEmitter::emitBody(const Value *V, unsigned Depth) {
     W.unicode(cast<StrValue>(V)->getValue());
     memoize(V);
     return Error::success();
-  case Value::Kind::Bytes:
-    W.bytes(cast<BytesValue>(V)->getValue());
+  case Value::Kind::Bytes: {
+    StringRef B = cast<BytesValue>(V)->getValue();
+    if (Protocol >= 3) {
+      W.bytes(B);
+      memoize(V);
+      return Error::success();
+    }
+    // Protocol 2 has no bytes opcodes: Python 3 pickles bytes as
+    // _codecs.encode(text, 'latin1'), one code point per byte (what
+    // torch's weights_only unpickler also reads).
+    // Memoized as the generic object it reads back as, so that writing
+    // the result again gives the same bytes.
+    emitGlobal("_codecs", "encode");
+    W.unicode(latin1Text(B));
+    W.put();
+    W.unicode("latin1");
+    W.put();
+    W.tupleFromStack(2);
+    W.put();
+    W.op(Opcode::Reduce);
     memoize(V);
     return Error::success();
+  }
   case Value::Kind::Py2Str:
     W.py2String(cast<Py2StrValue>(V)->getValue());
     memoize(V);
     return Error::success();
-  case Value::Kind::ByteArray:
-    W.byteArray(cast<ByteArrayValue>(V)->getValue());
+  case Value::Kind::ByteArray: {
+    StringRef B = cast<ByteArrayValue>(V)->getValue();
+    if (Protocol >= 5) {
+      W.byteArray(B);
+      memoize(V);
+      return Error::success();
+    }
+    // bytearray.__reduce_ex__ below protocol 5: bytearray(text, 'latin-1').
+    emitGlobal("builtins", "bytearray");
+    W.unicode(latin1Text(B));
+    W.put();
+    W.unicode("latin-1");
+    W.put();
+    W.tupleFromStack(2);
+    W.put();
+    W.op(Opcode::Reduce);
     memoize(V);
     return Error::success();
+  }
   case Value::Kind::Tuple: {
     auto *T = cast<TupleValue>(V);
     SmallVector<const Value *, 8> Elements(T->elements().begin(),
@@ -980,6 +1031,11 @@ static Error writeCheckpointTo(const Checkpoint &C, raw_ostream &OS,
   if (Enc.Target)
     Enc.PickleProtocol =
         std::min<unsigned>(Enc.PickleProtocol, Enc.Target->MaxPickleProtocol);
+  // torch's weights_only unpickler (2.6's default load) implements protocol
+  // 2's opcodes only: no SHORT_BINBYTES, FRAME, MEMOIZE or STACK_GLOBAL
+  // ("Unsupported operand 67"). Protocol 2 is what torch.save writes anyway.
+  if (Enc.Target && Enc.Target->WeightsOnlyDefault)
+    Enc.PickleProtocol = std::min<unsigned>(Enc.PickleProtocol, 2);
   switch (getOutputContainer(C, Enc)) {
   case ContainerKind::Legacy:
     return writeLegacy(C, OS, Direct, Enc);

@@ -55,7 +55,9 @@ def main(argv):
         if passes:
             # dtype, shape and bytes of each tensor, wherever it now is.
             def kept(text):
-                return sorted(" ".join(l.split()[i] for i in (1, 2, 5))
+                # Paths may hold spaces: the 8 fields after one are split
+                # off from the right (dtype shape stride offset sha1 ...).
+                return sorted(" ".join(l.rsplit(None, 8)[i] for i in (1, 2, 5))
                               for l in text.splitlines() if l.startswith("$"))
             lost = [t for t in kept(a) if t not in kept(b)]
             same = "every tensor kept" if not lost else \
