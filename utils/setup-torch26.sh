@@ -7,20 +7,27 @@
 #
 #   utils/setup-torch26.sh [ROOT]     (default /var/lib/ckpt-migrate/torch26)
 #
-# Tests reach it through utils/torch26-python.sh, which lit finds as the
+# Tests reach it through utils/torch26-python, which lit finds as the
 # `torch26` feature.
 set -euo pipefail
 ROOT=${1:-${CKPT_TORCH26_ROOT:-/var/lib/ckpt-migrate/torch26}}
 STAMP="$ROOT/.ckpt-torch26-ready"
 PKGS="python3-torch python3-numpy python3-safetensors python3-omegaconf"
 
-mount_proc() {
-  # torch reads /proc/cpuinfo; /proc stays mounted for the tests.
-  mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+# Runs a command in the chroot with /proc (torch reads /proc/cpuinfo)
+# mounted in a private mount namespace: nothing stays mounted in the chroot,
+# so removing it can never reach the host's /proc.
+in_root() {
+  unshare --mount --propagation private -- \
+    sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$ROOT" "$@"
 }
 
+# Earlier versions of this script left /proc mounted there.
+if mountpoint -q "$ROOT/proc" 2>/dev/null; then
+  umount "$ROOT/proc" || true
+fi
+
 if [ -e "$STAMP" ]; then
-  mount_proc
   exit 0
 fi
 
@@ -41,10 +48,9 @@ mkdir -p "$ROOT"
 if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
   debootstrap --variant=minbase trixie "$ROOT" "$MIRROR" >/dev/null
 fi
-mount_proc
-chroot "$ROOT" apt-get update -qq
-chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive \
+in_root apt-get update -qq
+in_root env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
-chroot "$ROOT" python3 -c "import torch, safetensors, numpy, omegaconf; assert torch.__version__.startswith('2.')"
+in_root python3 -c "import torch, safetensors, numpy, omegaconf; assert torch.__version__.startswith('2.')"
 touch "$STAMP"
-echo "setup-torch26: torch $(chroot "$ROOT" python3 -c 'import torch; print(torch.__version__)') ready"
+echo "setup-torch26: torch $(in_root python3 -c 'import torch; print(torch.__version__)') ready"

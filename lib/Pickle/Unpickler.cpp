@@ -201,6 +201,10 @@ Expected<Value *> makeIntFromDecimal(Checkpoint &C, StringRef Text,
   return C.create<BigIntValue>(S.sextOrTrunc(Bytes * 8));
 }
 
+/// The longest global name (module and qualified name) STACK_GLOBAL takes
+/// from the stack, in bytes.
+constexpr uint64_t MaxGlobalNameBytes = 64 * 1024;
+
 /// The longest LONG4 integer read, in bytes (256 MiB: 2^31 bits, within an
 /// APInt's unsigned width).
 constexpr uint64_t MaxLongBytes = uint64_t(1) << 28;
@@ -1063,6 +1067,15 @@ Error Machine::step(const OpcodeInfo &Info, uint64_t OpPos, bool &Stopped) {
       return decodeError(CurOffset,
                          "STACK_GLOBAL needs two str values, got {0} and {1}",
                          kindName(*Mod), kindName(*Name));
+    // The strings may come from the memo, named by any number of
+    // STACK_GLOBALs: each copy is bounded (no importable module or class
+    // has such a name, so torch.load could not load the file either).
+    if (M->getValue().size() + N->getValue().size() > MaxGlobalNameBytes)
+      return decodeError(CurOffset,
+                         "STACK_GLOBAL names a global of {0} bytes, beyond "
+                         "the limit of {1} (no importable name is that long)",
+                         M->getValue().size() + N->getValue().size(),
+                         MaxGlobalNameBytes);
     auto *G = C.create<GlobalValue>(M->getValue().str(), N->getValue().str());
     if (Obs)
       Obs->onGlobal(*G, CurOffset);

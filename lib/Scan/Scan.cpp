@@ -96,6 +96,20 @@ std::string errorText(Error E) {
   return Out;
 }
 
+/// A global's name for a finding, at most MaxSubject characters: a hostile
+/// pickle's names can be hundreds of megabytes, and one name kept in the
+/// memo can be named by any number of findings; the rest is only counted.
+constexpr size_t MaxSubject = 512;
+std::string subjectName(const GlobalValue &G) {
+  StringRef M = G.getModule(), N = G.getName();
+  if (M.size() + 1 + N.size() <= MaxSubject)
+    return (M + "." + N).str();
+  std::string S = M.take_front(MaxSubject).str();
+  if (S.size() < MaxSubject)
+    S += ("." + N.take_front(MaxSubject - S.size() - 1)).str();
+  return S + formatv("... ({0} bytes)", M.size() + 1 + N.size()).str();
+}
+
 /// The Python-ish spelling of a node, short, for callables that are not
 /// globals and for persistent ids.
 class Describer {
@@ -107,7 +121,7 @@ public:
     if (!V)
       return "<null>";
     if (auto *G = dyn_cast<GlobalValue>(V))
-      return G->getQualifiedName();
+      return subjectName(*G);
     if (auto S = getStringValue(V)) {
       std::string Out = "'";
       raw_string_ostream OS(Out);
@@ -187,7 +201,7 @@ public:
 
   void onGlobal(const GlobalValue &G, uint64_t Offset) override {
     ScanFinding F = make(ScanFinding::Kind::Global, Offset);
-    F.Subject = G.getQualifiedName();
+    F.Subject = subjectName(G);
     grade(F, G.getModule(), G.getName());
     R.Findings.push_back(std::move(F));
   }
@@ -220,7 +234,7 @@ public:
     const GlobalValue *Cls =
         O ? dyn_cast_or_null<GlobalValue>(O->getCallable()) : nullptr;
     if (Cls) {
-      F.Subject = Cls->getQualifiedName();
+      F.Subject = subjectName(*Cls);
       F.Allowed = isWeightsOnlyBuildable(T, Cls->getModule(), Cls->getName());
       F.Dangerous = isKnownDangerousGlobal(Cls->getModule(), Cls->getName());
       if (!F.Allowed)

@@ -602,6 +602,22 @@ def ext4_code():
     # EXT4 asks the copyreg extension registry, which torch never fills.
     return P2 + b"\x84" + struct.pack("<i", 2 ** 31 - 1) + b"."
 
+@case
+def global_name_bomb():
+    # One 4 MiB module name in the memo, named by 256 STACK_GLOBALs, each of
+    # which would copy it.
+    name = b"m" * (4 << 20)
+    out = P2[:1] + b"\x04" + b"\x8d" + struct.pack("<Q", len(name)) + name + \
+        b"\x94" + b"\x8c\x01x\x94"
+    for _ in range(256):
+        out += b"h\x00h\x01\x93" + b"0"
+    return out + b"N."
+
+@case
+def global_name_long():
+    # A GLOBAL line of 1 MiB: read from the input once, shown in part.
+    return P2 + b"c" + b"m" * (1 << 20) + b"\nx\n" + b"."
+
 # Legacy storage records that lie.
 
 
