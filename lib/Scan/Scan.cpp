@@ -27,6 +27,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
 #include <optional>
 #ifdef CKPT_HAVE_ZLIB
 #include <zlib.h>
@@ -530,9 +531,8 @@ void Scanner::scanDeflated(StringRef Name, StringRef Raw, uint64_t DataOffset) {
   constexpr uint64_t Chunk = uint64_t(1) << 20;
   uint64_t Limit = std::min(
       Opts.MaxInflatedBytes,
-      std::max<uint64_t>(Chunk, Opts.MaxInflateRatio > UINT64_MAX / Raw.size()
-                                    ? UINT64_MAX
-                                    : Opts.MaxInflateRatio * Raw.size()));
+      std::max(Chunk,
+               SaturatingMultiply<uint64_t>(Opts.MaxInflateRatio, Raw.size())));
   std::string Out;
   z_stream Z{};
   if (inflateInit2(&Z, -MAX_WBITS) != Z_OK)
@@ -540,6 +540,8 @@ void Scanner::scanDeflated(StringRef Name, StringRef Raw, uint64_t DataOffset) {
   Z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(Raw.data()));
   uint64_t InLeft = Raw.size();
   int Rc = Z_OK;
+  // Every round gives inflate room to write (Out.size() < Limit), so it
+  // returns Z_OK while it progresses and ends the loop otherwise.
   bool Capped = false;
   while (Rc == Z_OK) {
     if (Out.size() >= Limit) {
@@ -556,10 +558,8 @@ void Scanner::scanDeflated(StringRef Name, StringRef Raw, uint64_t DataOffset) {
     Rc = inflate(&Z, Z_NO_FLUSH);
     InLeft -= In - Z.avail_in;
     Out.resize(Old + Room - Z.avail_out);
-    if (Rc == Z_BUF_ERROR && InLeft == 0)
-      break; // The deflate stream is cut short.
-    if (Rc == Z_BUF_ERROR)
-      Rc = Z_OK; // No progress possible this round only.
+    // With room to write, no progress means no input left: the deflate
+    // stream is cut short (Rc stays Z_BUF_ERROR).
   }
   inflateEnd(&Z);
   if (!Capped && Rc != Z_STREAM_END) {

@@ -6,6 +6,7 @@
 
 #include "ckpt/Support/MemoryLimit.h"
 #include "llvm/Support/Compiler.h"
+#include "llvm/Support/MathExtras.h"
 #include <cstddef>
 #include <malloc.h>
 
@@ -19,10 +20,8 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 using namespace ckpt;
 
 uint64_t ckpt::getDefaultMemoryLimit(uint64_t InputBytes) {
-  uint64_t PerByte = MemoryLimitBytesPerInputByte;
-  if (InputBytes > (UINT64_MAX - MemoryLimitAllowance) / PerByte)
-    return UINT64_MAX;
-  return InputBytes * PerByte + MemoryLimitAllowance;
+  return llvm::SaturatingMultiplyAdd(InputBytes, MemoryLimitBytesPerInputByte,
+                                     MemoryLimitAllowance);
 }
 
 uint64_t ckpt::getHeapBytesInUse() {

@@ -99,6 +99,12 @@ private:
   Error emitParameter(const ParameterValue *P, unsigned Depth);
   Error emitPersistentRef(const PersistentRefValue *P, unsigned Depth);
   void emitGlobal(StringRef Module, StringRef Name);
+  /// Module.Name(text, Encoding) with \p B as latin-1 text, as Python pickles
+  /// bytes and bytearrays below the protocols with opcodes for them; every
+  /// part memoized as the generic object it reads back as, so that writing
+  /// the result again gives the same bytes.
+  void emitLatin1Call(StringRef Module, StringRef Name, StringRef B,
+                      StringRef Encoding);
   void emitEmptyOrderedDict();
   /// Puts \p V in the pickle's memo (as CPython puts every object); only
   /// nodes that are reached more than once need their index kept.
@@ -153,6 +159,18 @@ void PickleEmitter::emitGlobal(StringRef Module, StringRef Name) {
   }
   W.global(Module, Name);
   GlobalMemo[Q] = W.put();
+}
+
+void PickleEmitter::emitLatin1Call(StringRef Module, StringRef Name,
+                                   StringRef B, StringRef Encoding) {
+  emitGlobal(Module, Name);
+  W.unicode(latin1Text(B));
+  W.put();
+  W.unicode(Encoding);
+  W.put();
+  W.tupleFromStack(2);
+  W.put();
+  W.op(Opcode::Reduce);
 }
 
 void PickleEmitter::emitEmptyOrderedDict() {
@@ -649,24 +667,13 @@ Error PickleEmitter::emitBody(const Value *V, unsigned Depth) {
     return Error::success();
   case Value::Kind::Bytes: {
     StringRef B = cast<BytesValue>(V)->getValue();
-    if (Protocol >= 3) {
-      W.bytes(B);
-      memoize(V);
-      return Error::success();
-    }
     // Protocol 2 has no bytes opcodes: Python 3 pickles bytes as
-    // _codecs.encode(text, 'latin1'), one code point per byte (what
-    // torch's weights_only unpickler also reads).
-    // Memoized as the generic object it reads back as, so that writing
-    // the result again gives the same bytes.
-    emitGlobal("_codecs", "encode");
-    W.unicode(latin1Text(B));
-    W.put();
-    W.unicode("latin1");
-    W.put();
-    W.tupleFromStack(2);
-    W.put();
-    W.op(Opcode::Reduce);
+    // _codecs.encode(text, 'latin1') (what torch's weights_only unpickler
+    // also reads).
+    if (Protocol >= 3)
+      W.bytes(B);
+    else
+      emitLatin1Call("_codecs", "encode", B, "latin1");
     memoize(V);
     return Error::success();
   }
@@ -676,20 +683,11 @@ Error PickleEmitter::emitBody(const Value *V, unsigned Depth) {
     return Error::success();
   case Value::Kind::ByteArray: {
     StringRef B = cast<ByteArrayValue>(V)->getValue();
-    if (Protocol >= 5) {
-      W.byteArray(B);
-      memoize(V);
-      return Error::success();
-    }
     // bytearray.__reduce_ex__ below protocol 5: bytearray(text, 'latin-1').
-    emitGlobal("builtins", "bytearray");
-    W.unicode(latin1Text(B));
-    W.put();
-    W.unicode("latin-1");
-    W.put();
-    W.tupleFromStack(2);
-    W.put();
-    W.op(Opcode::Reduce);
+    if (Protocol >= 5)
+      W.byteArray(B);
+    else
+      emitLatin1Call("builtins", "bytearray", B, "latin-1");
     memoize(V);
     return Error::success();
   }
