@@ -221,10 +221,18 @@ def WidenDType : Pass<"widen-dtype"> {
   let summary = "Converts tensors of a dtype an older release lacks, exactly";
   let description = [{
     Rewrites every storage of dtype `from` into dtype `to` and retypes the
-    tensors that view it. Only exact conversions are offered: `bf16` and
-    `f16` to `f32` (every value representable), `bool` to `u8` (0/1 bytes,
-    as PyTorch before 1.2 stored masks), `f32` to `f64`. Storage sharing,
-    shapes, strides and offsets are kept.
+    tensors that view it; an untyped storage (torch 2.x's form for the
+    dtypes without a storage class) is converted when the tensors that view
+    it are all of dtype `from`, and its tensors are then pickled with
+    `_rebuild_tensor_v2` if `to` has a storage class. Only exact conversions
+    are offered, checked bit pattern by bit pattern with LLVM's APFloat:
+    `bf16`, `f16` -> `f32`, `f64`; `f32` -> `f64`; the float8 family
+    (`f8e4m3fn`, `f8e5m2`, `f8e4m3fnuz`, `f8e5m2fnuz`) -> `f16`, `f32`,
+    `f64`; `f8e8m0fnu` -> `f32`, `f64`; `bool` -> `u8` (0/1 bytes, as
+    PyTorch before 1.2 stored masks); `u16` -> `i32`, `i64`; `u32` -> `i64`;
+    `c32` -> `c64`, `c128`; `c64` -> `c128`; and `u64` -> `i64`, which
+    refuses, naming the storage and element, a value of 2^63 or more.
+    Storage sharing, shapes, strides and offsets are kept.
   }];
   let options = [
     Option<"from", "string", "bf16", "The dtype to convert (IR name)">,
@@ -235,6 +243,27 @@ def WidenDType : Pass<"widen-dtype"> {
     Statistic<"tensors-retyped", "Tensors whose dtype changed">
   ];
   let constructor = "ckpt::createWidenDTypePass";
+}
+
+def WidenForRelease : Pass<"widen-for-release"> {
+  let summary = "Widens every dtype a release lacks to one it has, exactly";
+  let description = [{
+    For each dtype present that `release` does not have (Versions.td), the
+    first of its exact widenings (see `widen-dtype`) that `release` has:
+    float8 -> `f16`, `u16` -> `i32`, `u32` and `u64` -> `i64`, `c32` ->
+    `c64`, `bf16` -> `f32` for releases before 1.0, ... Dtypes with no exact
+    widening the release has (the bits and quantized types) are left for the
+    target verifier, which names their tensors. Each conversion is reported
+    under `-stats`.
+  }];
+  let options = [
+    Option<"release", "string", "1.13", "The release the tensors are for">
+  ];
+  let statistics = [
+    Statistic<"storages-widened", "Storages converted">,
+    Statistic<"tensors-retyped", "Tensors whose dtype changed">
+  ];
+  let constructor = "ckpt::createWidenForReleasePass";
 }
 
 def DropSchedulerLambdas : Pass<"drop-scheduler-lambdas"> {
@@ -337,6 +366,26 @@ def Downgrade03 : Pipeline<"downgrade-0.3"> {
   }];
   let passes = "drop-num-batches-tracked,drop-metadata,optimizer-before-1.12,widen-dtype{from=bf16,to=f32},widen-dtype{from=bool,to=u8},drop-scheduler-lambdas,zero-dim-to-1d,strip-module-attributes{release=0.3}";
   let target = "0.3";
+}
+
+def Downgrade113 : Pipeline<"downgrade-1.13"> {
+  let summary = "Makes a torch 2.x checkpoint loadable by PyTorch 1.13";
+  let description = [{
+    For torch 1.13 with numpy 1.x under Python 3.11 (Debian 12, and many
+    pinned deployments): the dtypes 1.13 lacks widened exactly
+    (`widen-for-release`: float8 -> float16, uint16 -> int32, uint32 and
+    uint64 -> int64, complex32 -> complex64; a uint64 of 2^63 or more is
+    refused, naming its storage), their tensors pickled with
+    `_rebuild_tensor_v2` again; numpy 2's `numpy._core` globals back to
+    `numpy.core`; Python 3.13's `pathlib._local` paths back to `pathlib`;
+    the Module attributes of 2.x dropped from whole pickled models; and the
+    zip records 1.13 does not write (`byteorder`,
+    `.data/serialization_id`, `.format_version`, `.storage_alignment`) left
+    out. The bits dtypes, which 1.13 has no counterpart for, are refused by
+    the verifier.
+  }];
+  let passes = "widen-for-release{release=1.13},rename-module{from=numpy._core,to=numpy.core},rename-module{from=pathlib._local,to=pathlib},strip-module-attributes{release=1.13}";
+  let target = "1.13";
 }
 
 def WeightsOnlyCompat : Pass<"weights-only-compat"> {

@@ -9,6 +9,9 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/Endian.h"
+#include <cstdio>
+#include <functional>
+#include <unordered_set>
 
 using namespace llvm;
 
@@ -164,6 +167,37 @@ void ZipWriter::finish() {
   T.u32(CDOffset >= Max32 ? Max32 : CDOffset);
   T.u16(0);
   write(T.S);
+}
+
+namespace {
+/// c10::hash_combine, which torch's id is built with.
+uint64_t hashCombine(uint64_t Seed, uint64_t Value) {
+  return Seed ^ (Value + 0x9e3779b9 + (Seed << 6) + (Seed >> 2));
+}
+} // namespace
+
+std::string ZipWriter::getSerializationId() const {
+  // PyTorchStreamWriter::writeSerializationId (caffe2/serialize/
+  // inline_container.cc) combines std::hash of each record name in the
+  // iteration order of its std::unordered_set<std::string> of names
+  // (inserted in write order) and, in write order, each record's CRC-32.
+  // Both are what the C++ standard library makes of them; torch is built
+  // with libstdc++, as this tool is on Debian, so the same containers give
+  // the same id (checked against files torch 2.6 wrote,
+  // test/Torch26/zip-records.test). Loaders never read the id.
+  std::unordered_set<std::string> Names;
+  uint64_t CRCs = 0;
+  for (const Entry &E : Entries) {
+    Names.insert(StringRef(E.Name).drop_front(Root.size() + 1).str());
+    CRCs = hashCombine(CRCs, E.CRC);
+  }
+  uint64_t NameHash = 0;
+  for (const std::string &N : Names)
+    NameHash = hashCombine(NameHash, std::hash<std::string>{}(N));
+  char Id[41];
+  std::snprintf(Id, sizeof(Id), "%020llu%020llu", (unsigned long long)NameHash,
+                (unsigned long long)CRCs);
+  return Id;
 }
 
 } // namespace ckpt

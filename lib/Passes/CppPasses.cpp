@@ -7,20 +7,24 @@
 
 #include "PythonObjects.h"
 #include "ckpt/IR/Checkpoint.h"
+#include "ckpt/IR/DTypeConversion.h"
 #include "ckpt/Passes/Pass.h"
 #include "ckpt/Support/Error.h"
 #include "ckpt/Target/TargetSpec.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/FormatVariadic.h"
 #include <cstring>
 #include <optional>
 #include <tuple>
 
 #define GEN_PASS_DECL_WIDENDTYPE
+#define GEN_PASS_DECL_WIDENFORRELEASE
 #define GEN_PASS_DECL_DROPSCHEDULERLAMBDAS
 #define GEN_PASS_DECL_WEIGHTSONLYCOMPAT
 #define GEN_PASS_DECL_STATEDICTSTODICTS
@@ -40,103 +44,163 @@ std::vector<Value *> reachableNodes(Checkpoint &C) {
   return C.getReachableForPass();
 }
 
-/// Converts one element; returns false when the pair is not supported.
-using Converter = void (*)(const char *In, char *Out);
-
-void bf16ToF32(const char *In, char *Out) {
-  uint32_t U = uint32_t(support::endian::read16le(In)) << 16;
-  support::endian::write32le(Out, U);
+/// The tensors that view each storage, each once.
+DenseMap<StorageValue *, SmallVector<TensorValue *, 2>>
+tensorsByStorage(Checkpoint &C) {
+  DenseMap<StorageValue *, SmallVector<TensorValue *, 2>> Views;
+  for (Value *V : reachableNodes(C))
+    if (auto *T = dyn_cast<TensorValue>(V))
+      Views[T->getStorage()].push_back(T);
+  return Views;
 }
 
-void f16ToF32(const char *In, char *Out) {
-  uint16_t H = support::endian::read16le(In);
-  uint32_t Sign = uint32_t(H & 0x8000) << 16;
-  uint32_t Exp = (H >> 10) & 0x1f, Mant = H & 0x3ff, U;
-  if (Exp == 0x1f) {
-    U = Sign | 0x7f800000 | (Mant << 13); // inf / nan
-  } else if (Exp != 0) {
-    U = Sign | ((Exp + 112) << 23) | (Mant << 13);
-  } else if (Mant == 0) {
-    U = Sign; // +-0
-  } else {
-    // Subnormal half: normalise into a float.
-    int E = -1;
-    do {
-      ++E;
-      Mant <<= 1;
-    } while (!(Mant & 0x400));
-    U = Sign | (uint32_t(112 - E) << 23) | ((Mant & 0x3ff) << 13);
-  }
-  support::endian::write32le(Out, U);
-}
-
-void f32ToF64(const char *In, char *Out) {
-  uint32_t U = support::endian::read32le(In);
-  float F;
-  std::memcpy(&F, &U, 4);
-  double D = F;
-  uint64_t W;
-  std::memcpy(&W, &D, 8);
-  support::endian::write64le(Out, W);
-}
-
-void copyByte(const char *In, char *Out) { *Out = *In; }
-
-Converter findConverter(DType From, DType To) {
-  if (From == DType::BFloat16 && To == DType::Float32)
-    return bf16ToF32;
-  if (From == DType::Float16 && To == DType::Float32)
-    return f16ToF32;
-  if (From == DType::Float32 && To == DType::Float64)
-    return f32ToF64;
-  if (From == DType::Bool && To == DType::UInt8)
-    return copyByte;
-  return nullptr;
-}
-
+/// Converts every storage of dtype From (typed, or untyped bytes that only
+/// tensors of dtype From view) into dtype To with an ExactConversion, and
+/// retypes the tensors that view it.
 class WidenDTypePass : public Pass {
 public:
-  WidenDTypePass(DType From, DType To, Converter Convert)
-      : From(From), To(To), Convert(Convert) {}
+  explicit WidenDTypePass(ExactConversion Conv) : Conv(std::move(Conv)) {}
 
   StringRef getArgument() const override { return "widen-dtype"; }
 
   Error run(Checkpoint &C, PassStatistics &Stats) override {
-    DenseSet<StorageValue *> Widened;
-    for (StorageValue *S : C.getStorages()) {
-      if (S->getDType() != From || S->getViewRoot())
-        continue;
-      if (!S->hasData())
-        return makeError("storage '{0}' has no bytes to convert",
-                         S->getKey());
-      uint64_t N = S->getNumElements();
-      unsigned InSize = getDTypeSize(From), OutSize = getDTypeSize(To);
-      std::string Out(N * OutSize, '\0');
-      const char *In = S->getData().data();
-      for (uint64_t I = 0; I != N; ++I)
-        Convert(In + I * InSize, Out.data() + I * OutSize);
-      S->setDType(To);
-      S->setData(C.saveBytes(std::move(Out)), std::nullopt);
-      Widened.insert(S);
-      Stats.add("storages-widened");
-    }
-    for (StorageValue *S : C.getStorages())
-      if (S->getViewRoot() && Widened.count(S->getViewRoot()))
-        return makeError("storage view '{0}' of a widened storage cannot be "
-                         "widened; write the checkpoint without views first",
-                         S->getKey());
-    for (Value *V : reachableNodes(C))
-      if (auto *T = dyn_cast<TensorValue>(V))
-        if (Widened.count(T->getStorage()) && T->getDType() == From) {
-          T->setDType(To);
-          Stats.add("tensors-retyped");
+    return widenStorages(C, Conv, Stats);
+  }
+
+  /// Widens the storages of Conv's source dtype; shared with
+  /// widen-for-release.
+  static Error widenStorages(Checkpoint &C, const ExactConversion &Conv,
+                             PassStatistics &Stats);
+
+private:
+  ExactConversion Conv;
+};
+
+Error WidenDTypePass::widenStorages(Checkpoint &C, const ExactConversion &Conv,
+                                    PassStatistics &Stats) {
+  DType From = Conv.getFrom(), To = Conv.getTo();
+  auto Views = tensorsByStorage(C);
+  // Untyped storages (torch 2.x's form for dtypes without a storage class)
+  // hold the dtype of the tensors that view them.
+  auto HoldsFrom = [&](StorageValue *S) -> Expected<bool> {
+    if (S->getDType() == From)
+      return true;
+    if (S->getDType() != DType::Untyped)
+      return false;
+    auto It = Views.find(S);
+    if (It == Views.end() || llvm::none_of(It->second, [&](TensorValue *T) {
+          return T->getDType() == From;
+        }))
+      return false;
+    for (TensorValue *T : It->second)
+      if (T->getDType() != From)
+        return makeError("storage '{0}' is viewed as {1} and as {2}; it "
+                         "cannot be converted to {3}",
+                         S->getKey(), getDTypeIRName(From),
+                         getDTypeIRName(T->getDType()), getDTypeIRName(To));
+    if (S->getNumBytes() % getDTypeSize(From))
+      return makeError("storage '{0}' holds {1} bytes, not a whole number of "
+                       "{2} elements",
+                       S->getKey(), S->getNumBytes(), getDTypeIRName(From));
+    return true;
+  };
+
+  DenseSet<StorageValue *> Widened;
+  for (StorageValue *S : C.getStorages()) {
+    if (S->getViewRoot())
+      continue;
+    Expected<bool> Match = HoldsFrom(S);
+    if (!Match)
+      return Match.takeError();
+    if (!*Match)
+      continue;
+    if (!S->hasData())
+      return makeError("storage '{0}' has no bytes to convert", S->getKey());
+    uint64_t N = S->getNumBytes() / getDTypeSize(From);
+    std::string Out(N * getDTypeSize(To), '\0');
+    if (std::optional<uint64_t> Bad =
+            Conv.convert(S->getData().data(), Out.data(), N))
+      return makeError("storage '{0}': element {1} has no exact {2} value; "
+                       "the {3} tensors it holds cannot be converted",
+                       S->getKey(), *Bad, getDTypeIRName(To),
+                       getDTypeIRName(From));
+    S->setDType(To);
+    S->setNumElements(N);
+    S->setData(C.saveBytes(std::move(Out)), std::nullopt);
+    Widened.insert(S);
+    Stats.add("storages-widened");
+  }
+  if (!Widened.empty())
+    Stats.remark(formatv("{0} storage(s) of {1} -> {2}, exactly",
+                         Widened.size(), getDTypeIRName(From),
+                         getDTypeIRName(To)));
+  for (StorageValue *S : C.getStorages())
+    if (S->getViewRoot() && Widened.count(S->getViewRoot()))
+      return makeError("storage view '{0}' of a widened storage cannot be "
+                       "widened; write the checkpoint without views first",
+                       S->getKey());
+  // A tensor of a dtype with a storage class is pickled with
+  // _rebuild_tensor_v2, as torch does; v3 stays for the others.
+  bool HasStorageClass = !getDTypeStorageClass(To).empty();
+  for (StorageValue *S : Widened)
+    for (TensorValue *T : Views.lookup(S))
+      if (T->getDType() == From) {
+        T->setDType(To);
+        if (T->getForm() == TensorValue::Form::RebuildTensorV3) {
+          if (HasStorageClass)
+            T->setForm(TensorValue::Form::RebuildTensorV2);
+          T->setDTypeGlobal(HasStorageClass
+                                ? nullptr
+                                : C.create<GlobalValue>(
+                                      "torch", getDTypeTorchName(To).str()));
         }
+        Stats.add("tensors-retyped");
+      }
+  return Error::success();
+}
+
+/// Widens every dtype that a release lacks into the first of its exact
+/// widenings the release has.
+class WidenForReleasePass : public Pass {
+public:
+  explicit WidenForReleasePass(const TargetSpec &Release) : Release(Release) {}
+
+  StringRef getArgument() const override { return "widen-for-release"; }
+
+  Error run(Checkpoint &C, PassStatistics &Stats) override {
+    // The dtypes present, in the order of their first storage.
+    SmallVector<DType, 4> Present;
+    auto Views = tensorsByStorage(C);
+    for (StorageValue *S : C.getStorages()) {
+      if (S->getDType() != DType::Untyped) {
+        if (!is_contained(Present, S->getDType()))
+          Present.push_back(S->getDType());
+        continue;
+      }
+      for (TensorValue *T : Views.lookup(S))
+        if (!is_contained(Present, T->getDType()))
+          Present.push_back(T->getDType());
+    }
+    for (DType From : Present) {
+      if (is_contained(Release.DTypes, getDTypeIRName(From)))
+        continue;
+      auto It = llvm::find_if(getExactWidenings(From), [&](DType To) {
+        return is_contained(Release.DTypes, getDTypeIRName(To));
+      });
+      // No exact widening: the target verifier names the tensors.
+      if (It == getExactWidenings(From).end())
+        continue;
+      Expected<ExactConversion> Conv = ExactConversion::get(From, *It);
+      if (!Conv)
+        return Conv.takeError();
+      if (Error E = WidenDTypePass::widenStorages(C, *Conv, Stats))
+        return E;
+    }
     return Error::success();
   }
 
 private:
-  DType From, To;
-  Converter Convert;
+  const TargetSpec &Release;
 };
 
 class DropSchedulerLambdasPass : public Pass {
@@ -165,12 +229,16 @@ public:
 std::optional<DType> numpyToDType(char Kind, unsigned Size) {
   switch (Kind) {
   case 'f':
-    return Size == 2 ? DType::Float16 : Size == 4 ? DType::Float32
-           : Size == 8 ? std::optional<DType>(DType::Float64) : std::nullopt;
+    return Size == 2   ? DType::Float16
+           : Size == 4 ? DType::Float32
+           : Size == 8 ? std::optional<DType>(DType::Float64)
+                       : std::nullopt;
   case 'i':
-    return Size == 1 ? DType::Int8 : Size == 2 ? DType::Int16
-           : Size == 4 ? DType::Int32 : Size == 8 ? std::optional<DType>(DType::Int64)
-                                                  : std::nullopt;
+    return Size == 1   ? DType::Int8
+           : Size == 2 ? DType::Int16
+           : Size == 4 ? DType::Int32
+           : Size == 8 ? std::optional<DType>(DType::Int64)
+                       : std::nullopt;
   case 'u': // uint16/32/64: torch 2.3+, through untyped storages.
     return Size == 1   ? DType::UInt8
            : Size == 2 ? DType::UInt16
@@ -180,16 +248,16 @@ std::optional<DType> numpyToDType(char Kind, unsigned Size) {
   case 'b':
     return Size == 1 ? std::optional<DType>(DType::Bool) : std::nullopt;
   case 'c':
-    return Size == 8 ? DType::Complex64 : Size == 16
-               ? std::optional<DType>(DType::Complex128) : std::nullopt;
+    return Size == 8    ? DType::Complex64
+           : Size == 16 ? std::optional<DType>(DType::Complex128)
+                        : std::nullopt;
   default:
     return std::nullopt;
   }
 }
 
 /// Replaces nodes chosen by \p Convert everywhere in the graph.
-Error replaceNodes(Checkpoint &C,
-                   function_ref<Value *(Value *)> Convert) {
+Error replaceNodes(Checkpoint &C, function_ref<Value *(Value *)> Convert) {
   DenseMap<Value *, Value *> Replace;
   for (Value *V : reachableNodes(C))
     if (Value *New = Convert(V))
@@ -299,13 +367,10 @@ private:
         std::memcpy(&F, &U, 4);
         return C.create<FloatValue>(F);
       }
-      if (B.size() == 2) {
-        char Out[4];
-        f16ToF32(P, Out);
-        float F;
-        std::memcpy(&F, Out, 4);
-        return C.create<FloatValue>(F);
-      }
+      if (B.size() == 2)
+        return C.create<FloatValue>(
+            APFloat(APFloat::IEEEhalf(), APInt(16, read16le(P)))
+                .convertToDouble());
       return nullptr;
     }
     default:
@@ -910,12 +975,29 @@ Expected<std::unique_ptr<Pass>> createWidenDTypePass(const OptionValues &V) {
   if (!From || !To)
     return makeError("widen-dtype: unknown dtype '{0}'",
                      !From ? Opts->from : Opts->to);
-  Converter Convert = findConverter(*From, *To);
-  if (!Convert)
+  Expected<ExactConversion> Conv = ExactConversion::get(*From, *To);
+  if (!Conv) {
+    consumeError(Conv.takeError());
+    std::string Offered;
+    for (DType W : getExactWidenings(*From))
+      Offered += (Offered.empty() ? "" : ", ") + getDTypeIRName(W).str();
     return makeError("widen-dtype: {0} -> {1} is not an exact widening "
-                     "(supported: bf16->f32, f16->f32, f32->f64, bool->u8)",
-                     Opts->from, Opts->to);
-  return std::make_unique<WidenDTypePass>(*From, *To, Convert);
+                     "({0} widens exactly to: {2})",
+                     Opts->from, Opts->to,
+                     Offered.empty() ? "nothing" : Offered);
+  }
+  return std::make_unique<WidenDTypePass>(std::move(*Conv));
+}
+
+Expected<std::unique_ptr<Pass>>
+createWidenForReleasePass(const OptionValues &V) {
+  auto Opts = WidenForReleaseOptions::fromValues(V);
+  if (!Opts)
+    return Opts.takeError();
+  const TargetSpec *Release = lookupTarget(Opts->release);
+  if (!Release)
+    return makeError("widen-for-release: unknown release '{0}'", Opts->release);
+  return std::make_unique<WidenForReleasePass>(*Release);
 }
 
 Expected<std::unique_ptr<Pass>>

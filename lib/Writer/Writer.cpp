@@ -124,8 +124,8 @@ private:
   }
 
   /// Calls a global with the given arguments (REDUCE), as save_reduce does.
-  Error emitCall(StringRef Module, StringRef Name,
-                 ArrayRef<const Value *> Args, unsigned Depth);
+  Error emitCall(StringRef Module, StringRef Name, ArrayRef<const Value *> Args,
+                 unsigned Depth);
   /// The record key of \p S (kept from the input or assigned).
   StringRef keyFor(const StorageValue *S);
 
@@ -958,37 +958,83 @@ Error writeLegacy(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
   return Error::success();
 }
 
+/// A record of ZipRecords.def.
+struct KnownZipRecord {
+  StringRef Name;
+  bool Trailing;
+};
+
+constexpr KnownZipRecord KnownZipRecords[] = {
+#define CKPT_ZIP_RECORD(Name, Trailing) {Name, Trailing},
+#include "ckpt/Container/ZipRecords.def"
+};
+
+/// The contents of a record of ZipRecords.def other than
+/// `.data/serialization_id`, as this writer writes the archive.
+std::string makeZipRecord(StringRef Name) {
+  if (Name == "byteorder")
+    return "little"; // storages are always written little-endian
+  if (Name == ".format_version")
+    return "1"; // storages in pickle order
+  if (Name == ".storage_alignment")
+    return std::to_string(ZipWriter::Alignment);
+  llvm_unreachable("not a record of ZipRecords.def");
+}
+
 Error writeZip(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
                const Encoding &Enc) {
   const ContainerInfo &CI = C.getContainer();
   bool SameKind = CI.Kind == ContainerKind::Zip;
   std::string Main;
-  PickleEmitter PE(Main, ContainerKind::Zip, /*KeepKeys=*/SameKind,
-                   Enc.Target);
+  PickleEmitter PE(Main, ContainerKind::Zip, /*KeepKeys=*/SameKind, Enc.Target);
   if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol))
     return E;
 
   std::string Root = Enc.ArchiveRoot.empty() ? "archive" : Enc.ArchiveRoot;
   ZipWriter Z(OS, Root);
   Z.addRecord("data.pkl", Main);
-  // Records torch writes before the data (2.7: .format_version,
-  // .storage_alignment, byteorder), then data/*, then version and .data/*.
+
+  // The records of ZipRecords.def are facts of how this writer lays the
+  // archive out, so it makes them itself: those the target's torch.save
+  // writes, or without a target those the input had.
+  auto Wanted = [&](StringRef Name) {
+    return Enc.Target ? is_contained(Enc.Target->ZipRecords, Name)
+                      : SameKind && CI.findRecord(Name);
+  };
+  auto IsKnown = [](StringRef Name) {
+    return any_of(KnownZipRecords,
+                  [&](const KnownZipRecord &K) { return K.Name == Name; });
+  };
+  auto AddKnown = [&](bool Trailing) {
+    for (const KnownZipRecord &K : KnownZipRecords)
+      if (K.Trailing == Trailing && Wanted(K.Name))
+        Z.addRecord(K.Name, K.Name == ".data/serialization_id"
+                                ? Z.getSerializationId()
+                                : makeZipRecord(K.Name));
+  };
+  // Other records of the input (a torch.package's, a user's) keep their
+  // place: before the data, or after `version` for `.data/*`.
   auto IsTrailing = [](StringRef N) {
     return N == "version" || N.starts_with(".data/");
   };
+  AddKnown(/*Trailing=*/false);
   if (SameKind)
     for (const ExtraRecord &R : CI.Records)
-      if (!IsTrailing(R.Name))
+      if (!IsTrailing(R.Name) && !IsKnown(R.Name))
         Z.addRecord(R.Name, R.Data);
+  // torch before 2.7 writes storages sorted by key as strings; 2.7
+  // (`.format_version` 1) in pickle order, the order PE found them in.
   std::vector<StorageRecord> Records = PE.records();
-  sortByKey(Records);
+  if (!Wanted(".format_version"))
+    sortByKey(Records);
   for (const StorageRecord &R : Records) {
     Expected<uint32_t> CRC = getStorageCRC(C, *R.S);
     if (!CRC)
       return CRC.takeError();
     if (Error E = Z.addRecord(("data/" + R.Key).str(), R.S->getData().size(),
                               *CRC, [&](raw_ostream &Out) {
-                                return writeStorageData(C, *R.S, Out, Direct, Enc);
+                                return writeStorageData(C, *R.S, Out, Direct,
+                                                        Enc);
                               }))
       return E;
   }
@@ -1001,8 +1047,9 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
   Z.addRecord("version", VersionText);
   if (SameKind)
     for (const ExtraRecord &R : CI.Records)
-      if (IsTrailing(R.Name) && R.Name != "version")
+      if (IsTrailing(R.Name) && R.Name != "version" && !IsKnown(R.Name))
         Z.addRecord(R.Name, R.Data);
+  AddKnown(/*Trailing=*/true);
   Z.finish();
   return Error::success();
 }

@@ -4,6 +4,7 @@
 usage: check26.py load FILE
        check26.py mmap FILE
        check26.py describe [--values] FILE
+       check26.py values FILE
 
 Runs under torch 2.6 (e.g. `chroot /var/lib/ckpt-migrate/torch26 python3
 check26.py ...`). This file's directory is put on sys.path so that whole-module
@@ -33,6 +34,16 @@ describe  torch.load(FILE, map_location='cpu', weights_only=False) and one line
           prints its function and walks `.args` / `.keywords`.
           --values also prints one line per non-tensor leaf:
             <path> = <type> <value>   (numpy arrays: dtype shape sha1)
+values    the tensors as `describe` walks them, by value rather than bytes, so
+          that a file whose dtypes were widened exactly compares equal to its
+          source: one line per tensor,
+            <path> <kind> <shape> <stride> <storage_offset> <sha1> st=<ordinal>
+          kind: float, complex or int (bool as int); sha1: of the elements
+          converted to float64 / complex128 / int64 (NaNs made one NaN);
+          then one line per other leaf, `<path> = <type> <value>`, as
+          --values prints them but the same under numpy 1 and 2 and Python
+          3.11 and 3.13 (numpy scalars by their .item(), paths as pathlib).
+          Also runs under torch 1.13 (the host's), for downgrade-1.13.
 Exit status: 0 ok; 1 refused / load error; 2 usage.
 """
 import enum
@@ -145,12 +156,18 @@ def _walk(obj, path, seen, out, vals):
 
 
 def _leaf_repr(obj):
+    if np is not None and isinstance(obj, np.generic):
+        return "numpy.%s %r" % (obj.dtype, obj.item())
+    if np is not None and isinstance(obj, np.dtype):
+        return "numpy.dtype %s" % obj.str
     if np is not None and isinstance(obj, np.ndarray):
         return "numpy.ndarray %s %s sha1=%s" % (
             obj.dtype, list(obj.shape),
             hashlib.sha1(np.ascontiguousarray(obj).tobytes()).hexdigest())
     t = type(obj)
     r = repr(obj)
+    if isinstance(obj, os.PathLike):  # pathlib._local (3.13) or pathlib
+        return "pathlib.%s %r" % (t.__qualname__, str(obj))
     if len(r) > 200:
         r = r[:200] + "...(%d chars, sha1=%s)" % (
             len(r), hashlib.sha1(r.encode("utf-8", "replace")).hexdigest()[:12])
@@ -196,11 +213,62 @@ def cmd_describe(path, values):
     return 0
 
 
+def _storage_key(t):
+    """(data_ptr, nbytes) of the storage under t, in torch 2.x and 1.13."""
+    try:
+        st = t.untyped_storage()
+    except AttributeError:  # torch 1.13
+        st = t.storage()
+    return st.data_ptr(), st.nbytes()
+
+
+def _value_bytes(t):
+    t = t.detach()
+    if t.is_complex():
+        v = t.to(torch.complex128)
+        v = torch.view_as_real(v.contiguous())
+    elif t.is_floating_point():
+        v = t.to(torch.float64)
+    else:
+        return "int", t.to(torch.int64).contiguous().numpy().tobytes()
+    v = torch.where(torch.isnan(v), torch.full_like(v, float("nan")), v)
+    kind = "complex" if t.is_complex() else "float"
+    return kind, v.contiguous().numpy().tobytes()
+
+
+def cmd_values(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            obj = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as e:  # noqa: BLE001
+            print("ERROR: %s" % _first(e))
+            print("DETAIL: %s: %s" % (type(e).__name__, _detail(e)))
+            return 1
+        out, vals = [], []
+        _walk(obj, "$", set(), out, vals)
+        out.sort(key=lambda pt: pt[0])
+        storages = {}
+        for p, t in out:
+            skey = _storage_key(t)
+            if skey not in storages:
+                storages[skey] = len(storages)
+            kind, data = _value_bytes(t)
+            print("%s %s %s %s %d %s st=%d" % (
+                p, kind, _fmt(t.shape), _fmt(t.stride()), t.storage_offset(),
+                hashlib.sha1(data).hexdigest(), storages[skey]))
+        for p, r in sorted(vals):
+            print("%s = %s" % (p, r))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "load":
         return cmd_load(argv[1])
     if len(argv) >= 2 and argv[0] == "mmap":
         return cmd_load(argv[1], mmap=True)
+    if len(argv) == 2 and argv[0] == "values":
+        return cmd_values(argv[1])
     if len(argv) >= 2 and argv[0] == "describe":
         values = "--values" in argv[1:]
         files = [a for a in argv[1:] if a != "--values"]

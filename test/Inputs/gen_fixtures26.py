@@ -6,7 +6,8 @@ usage: gen_fixtures26.py OUTDIR [CASE...]
 
 Runs under torch 2.6 / numpy 2.x / omegaconf 2.3 (e.g. the Debian 13 chroot:
 `chroot /var/lib/ckpt-migrate/torch26 python3 gen_fixtures26.py OUTDIR`).
-torch 1.13 cannot run it (float8/uint16/... dtypes do not exist there).
+torch 1.13 cannot run it (float8/uint16/... dtypes do not exist there), but
+can import it (to load whole_module's classes after downgrade-1.13).
 
 Every case is written once, as OUTDIR/<case>.pt, with torch.save's defaults
 (zip container, so 2.6's records byteorder, .data/serialization_id,
@@ -111,15 +112,17 @@ def _trained_cnn(seed):
 # ---------------------------------------------------------------------------
 # Cases.
 
-F8 = [torch.float8_e4m3fn, torch.float8_e5m2, torch.float8_e4m3fnuz,
-      torch.float8_e5m2fnuz]
+# Module level stays importable by torch 1.13, which loads the classes of
+# whole_module after downgrade-1.13: the 2.x dtypes are named in the cases.
+F8_NAMES = ["float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz",
+            "float8_e5m2fnuz"]
 
 
 def case_sd_float8():
     _seed(101)
     base = torch.randn(4, 6) * 2.0
     d = collections.OrderedDict()
-    for dt in F8:
+    for dt in [getattr(torch, n) for n in F8_NAMES]:
         d["w_" + str(dt).replace("torch.", "")] = base.to(dt)
     # exact representable values, incl. 0 and negatives, in a 1-D tensor
     d["vals_e4m3fn"] = torch.tensor([0.0, 1.0, -1.0, 0.5, 448.0, -448.0, 0.015625],
@@ -253,6 +256,29 @@ def case_numpy2_objects():
     return d
 
 
+def case_sd_all_patterns():
+    """Every bit pattern of each 8- and 16-bit float dtype, and the edges of
+    the unsigned ones: what an exact widening must reproduce value for value
+    (torch's own .to() is the reference)."""
+    b8 = torch.arange(256, dtype=torch.int32).to(torch.uint8)
+    b16 = torch.arange(65536, dtype=torch.int32).to(torch.int16)
+    return collections.OrderedDict(
+        [("all_" + str(dt).replace("torch.", ""), b8.clone().view(dt))
+         for dt in (torch.float8_e4m3fn, torch.float8_e5m2,
+                    torch.float8_e4m3fnuz, torch.float8_e5m2fnuz)]
+        + [("all_float16", b16.clone().view(torch.float16)),
+           ("all_bfloat16", b16.clone().view(torch.bfloat16)),
+           ("all_uint16", b16.clone().view(torch.uint16)),
+           ("u32_edges", torch.tensor([0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1],
+                                      dtype=torch.uint32)),
+           ("u64_below_2_63", torch.tensor([0, 1, 2 ** 32, 2 ** 63 - 1],
+                                           dtype=torch.uint64)),
+           ("c32_specials", torch.complex(
+               torch.tensor([0.0, -0.0, float("inf"), 65504.0, 6e-8]),
+               torch.tensor([float("nan"), 1.0, -float("inf"), -65504.0, 0.0])
+           ).to(torch.complex32))])
+
+
 def case_sd_bf16_f16():
     _seed(110)
     base = torch.randn(3, 4)
@@ -277,6 +303,7 @@ CASES = collections.OrderedDict([
     ("whole_module", case_whole_module),
     ("numpy2_objects", case_numpy2_objects),
     ("sd_bf16_f16", case_sd_bf16_f16),
+    ("sd_all_patterns", case_sd_all_patterns),
 ])
 
 SAVE_KW = {
@@ -284,6 +311,8 @@ SAVE_KW = {
 }
 
 MAX_BYTES = 200 * 1024
+# sd_all_patterns holds every pattern of three 16-bit dtypes (3 x 128 KiB).
+MAX_BYTES_OF = {"sd_all_patterns": 512 * 1024}
 
 
 def generate(outdir, name):
@@ -291,8 +320,9 @@ def generate(outdir, name):
     path = os.path.join(outdir, name + ".pt")
     torch.save(obj, path, **SAVE_KW.get(name, {}))
     size = os.path.getsize(path)
-    if size >= MAX_BYTES:
-        raise RuntimeError("%s: %d bytes, limit %d" % (path, size, MAX_BYTES))
+    limit = MAX_BYTES_OF.get(name, MAX_BYTES)
+    if size >= limit:
+        raise RuntimeError("%s: %d bytes, limit %d" % (path, size, limit))
 
 
 def main(argv):

@@ -65,6 +65,10 @@ const DTypeRow *findStorageClass(StringRef Class) {
 }
 
 constexpr StringRef KnownContainers[] = {"tar", "legacy", "zip"};
+constexpr StringRef KnownZipRecords[] = {
+#define CKPT_ZIP_RECORD(Name, Trailing) Name,
+#include "ckpt/Container/ZipRecords.def"
+};
 constexpr StringRef KnownTensorForms[] = {"tensor_v1", "tensor"};
 constexpr StringRef KnownParameterForms[] = {"parameter_legacy", "tensor",
                                              "parameter_call", "parameter"};
@@ -91,6 +95,7 @@ enum ListKind {
   LK_ParamGroupKeys,
   LK_ModuleClasses,
   LK_ObjectClasses,
+  LK_ZipRecords,
   NumListKinds
 };
 
@@ -126,6 +131,8 @@ constexpr ListFieldInfo ListFields[NumListKinds] = {
      "ModuleClasses", "module class", "Module classes"},
     {"objectClasses", "addObjectClasses", "removeObjectClasses",
      "ObjectClasses", "object class", "Object classes"},
+    {"zipRecords", "addZipRecords", "removeZipRecords", "ZipRecords",
+     "zip record", "Zip records"},
 };
 
 /// Whether the docs list field \p K in full only for the oldest release and
@@ -582,6 +589,12 @@ std::vector<Issue> TargetModelBuilder::check(const ReleaseDef &D) {
         else if (LK == LK_ObjectClasses && D.has(LK_ModuleClasses, E))
           ListIssue(LK, E, "object class '" + E + "' is also a module class");
         break;
+      case LK_ZipRecords:
+        if (!llvm::is_contained(KnownZipRecords, E))
+          ListIssue(LK, E,
+                    "unknown zip record '" + E + "' (expected " +
+                        alternatives(KnownZipRecords) + ")");
+        break;
       case NumListKinds:
         break;
       }
@@ -860,7 +873,8 @@ bool emitTargetTables(const RecordKeeper &Records, StringRef Source,
          << ",\n"
          << "     /*MaxPickleProtocol=*/" << D.MaxPickleProtocol << ",\n"
          << "     /*ModuleClasses=*/" << Names[LK_ModuleClasses][I] << ",\n"
-         << "     /*ObjectClasses=*/" << Names[LK_ObjectClasses][I] << "},\n";
+         << "     /*ObjectClasses=*/" << Names[LK_ObjectClasses][I] << ",\n"
+         << "     /*ZipRecords=*/" << Names[LK_ZipRecords][I] << "},\n";
     }
     OS << "};\n\n";
   }

@@ -1,4 +1,5 @@
-//===- ckpt/Container/ZipWriter.h - Write zip archives as torch does -*- C++ -*-===//
+//===- ckpt/Container/ZipWriter.h - Write zip archives as torch does -*- C++
+//-*-===//
 //
 // Part of ckpt-migrate. Writes an uncompressed zip archive laid out like
 // PyTorch's PyTorchStreamWriter (miniz with MZ_ZIP_FLAG_WRITE_ZIP64): every
@@ -49,6 +50,11 @@ public:
 
   /// Bytes written so far.
   uint64_t tell() const { return Offset; }
+
+  /// The `.data/serialization_id` torch's PyTorchStreamWriter writes after
+  /// the records written so far: 20 decimal digits of a combined hash of
+  /// their names, then 20 of a combined hash of their CRC-32s.
+  std::string getSerializationId() const;
 
 private:
   /// Writes the local header of a record and notes its entry.

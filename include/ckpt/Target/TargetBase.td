@@ -72,6 +72,10 @@ class TargetFacts {
   /// "torch.optim.lr_scheduler.StepLR", "torch.autograd.variable.Variable").
   /// Not part of the weights-only allowlist.
   list<string> objectClasses = [];
+  /// The records torch.save writes into a zip archive besides data.pkl,
+  /// data/* and version (ckpt/Container/ZipRecords.def): "byteorder",
+  /// ".data/serialization_id", ".format_version", ".storage_alignment".
+  list<string> zipRecords = [];
 }
 
 /// The empty starting point of the oldest release. Not a release itself.
@@ -104,6 +108,8 @@ class Release<string V, TargetFacts Base> : TargetFacts {
   list<string> removeModuleClasses = [];
   list<string> addObjectClasses = [];
   list<string> removeObjectClasses = [];
+  list<string> addZipRecords = [];
+  list<string> removeZipRecords = [];
 
   let containers = !listremove(!listconcat(Base.containers, addContainers),
                                removeContainers);
@@ -127,6 +133,8 @@ class Release<string V, TargetFacts Base> : TargetFacts {
   let objectClasses =
       !listremove(!listconcat(Base.objectClasses, addObjectClasses),
                   removeObjectClasses);
+  let zipRecords = !listremove(!listconcat(Base.zipRecords, addZipRecords),
+                               removeZipRecords);
 
   let defaultContainer = Base.defaultContainer;
   let maxZipVersion = Base.maxZipVersion;

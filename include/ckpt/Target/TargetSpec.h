@@ -68,6 +68,10 @@ struct TargetSpec {
   /// Other torch classes pickled whole ("torch.optim.adam.Adam",
   /// "torch.autograd.variable.Variable").
   llvm::ArrayRef<llvm::StringRef> ObjectClasses;
+  /// Records torch.save writes into a zip archive besides data.pkl, data/*
+  /// and version ("byteorder", ".data/serialization_id", ...; the names of
+  /// ckpt/Container/ZipRecords.def).
+  llvm::ArrayRef<llvm::StringRef> ZipRecords;
 };
 
 /// Every release described in Versions.td, oldest first.

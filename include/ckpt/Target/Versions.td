@@ -399,7 +399,9 @@ def Torch_1_10 : Release<"1.10", Torch_1_9> {
   let addRebuildFunctions = ["_rebuild_sparse_csr_tensor"];
   let addStorageClasses = ["QUInt2x4Storage"];
   let addDTypes = ["qu2x4"];
-  let addTorchGlobals = ["torch.quint2x4"];
+  // torch.__version__ is a torch.torch_version.TorchVersion (a str
+  // subclass), which training checkpoints often store [M].
+  let addTorchGlobals = ["torch.quint2x4", "torch.torch_version.TorchVersion"];
   let addParamGroupKeys = ["sgd:maximize"];
   // ReflectionPad3d; quantization moves to torch.ao.quantization; NAdam,
   // RAdam and the chained/sequential/constant/linear schedulers [L].
@@ -481,7 +483,8 @@ def Torch_2_0 : Release<"2.0", Torch_1_13> {
 // Nothing TargetSpec describes changes.
 // The circular pads and ZeroPad1d/3d [L].
 def Torch_2_1 : Release<"2.1", Torch_2_0> {
-  let summary = "Same as 2.0 here (zip archives gain `byteorder`).";
+  let summary = "Zip archives gain `byteorder`.";
+  let addZipRecords = ["byteorder"];
   let addModuleClasses = ClassesOf<NNPadding,
       ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ZeroPad1d",
        "ZeroPad3d"]>.names;
@@ -490,8 +493,12 @@ def Torch_2_1 : Release<"2.1", Torch_2_0> {
 // 2.2: _rebuild_tensor_v3 over torch.UntypedStorage for the dtypes without a
 // typed storage class (§2.2, PR pytorch#114662): float8_e5m2 and
 // float8_e4m3fn (§3.3), the fnuz float8s and bits* ([M]).
+// Zip archives end with `.data/serialization_id` (§1.4 "~2.2/2.3" [M]; 2.6
+// writes it, test/Torch26/zip-records.test).
 def Torch_2_2 : Release<"2.2", Torch_2_1> {
-  let summary = "`_rebuild_tensor_v3`: float8 and bits dtypes.";
+  let summary = "`_rebuild_tensor_v3`: float8 and bits dtypes; "
+                "`.data/serialization_id`.";
+  let addZipRecords = [".data/serialization_id"];
   let addRebuildFunctions = ["_rebuild_tensor_v3"];
   let addDTypes = ["f8e5m2", "f8e4m3fn",
                    // [M]
@@ -526,7 +533,10 @@ def Torch_2_6 : Release<"2.6", Torch_2_3> {
 // #147788), all readable by older zip readers. float8_e8m0fnu (§3.3 "~2.7"
 // [L]); Adam decoupled_weight_decay (§3.4 "2.7-ish" [L]).
 def Torch_2_7 : Release<"2.7", Torch_2_6> {
-  let summary = "float8_e8m0fnu; Adam `decoupled_weight_decay`.";
+  let summary = "float8_e8m0fnu; Adam `decoupled_weight_decay`; "
+                "`.format_version`, `.storage_alignment`.";
+  // Written first, in this order (§1.4, fixture).
+  let addZipRecords = [".format_version", ".storage_alignment"];
   let addDTypes = ["f8e8m0fnu"];
   let addTorchGlobals = ["torch.float8_e8m0fnu"];
   let addParamGroupKeys = ["adam:decoupled_weight_decay"];

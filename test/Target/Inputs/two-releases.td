@@ -35,6 +35,7 @@ def New : Release<"1.6", Old> {
   let addModuleClasses = ["torch.nn.modules.activation.SiLU"];
   let removeModuleClasses = ["torch.nn.modules.conv.Conv1d"];
   let addObjectClasses = ["torch.optim.adam.Adam"];
+  let addZipRecords = ["byteorder"];
 }
 
 // Same lists as New: the generated tables share them.

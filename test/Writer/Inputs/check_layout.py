@@ -33,6 +33,7 @@ import collections
 import io
 import os
 import pickle
+import re
 import struct
 import sys
 import zipfile
@@ -264,6 +265,11 @@ def check_zip(path, opts):
         if names != src_names:
             raise Bad("records %s, source has %s" % (names, src_names))
         for n, _, d in src:
+            if n == ".data/serialization_id":
+                # A hash of the records written, so new for a new file.
+                if not re.fullmatch(rb"[0-9]{40}", byname[n]):
+                    raise Bad("record %s: %r is not 40 digits" % (n, byname[n][:40]))
+                continue
             if n != "data.pkl" and not n.startswith("data/") and byname[n] != d:
                 raise Bad("record %s: %r, source has %r" % (n, byname[n][:40], d[:40]))
     extras = [n for n in names if n != "data.pkl" and not n.startswith("data/")]
