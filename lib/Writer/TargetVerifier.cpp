@@ -70,10 +70,13 @@ public:
 private:
   void problem(StringRef Path, const Twine &What, StringRef Fix = "") {
     std::string P = (Path + ": " + What).str();
-    if (!Fix.empty())
-      P += " (fix: " + Fix.str() + ")";
-    if (!Seen.insert(P).second)
+    if (!Seen.insert(P + " (fix: " + Fix.str() + ")").second)
       return;
+    // A fix is spelled out once; the problems after it that it also fixes
+    // say so, rather than repeat it.
+    if (!Fix.empty())
+      P += FixesGiven.insert(Fix).second ? " (fix: " + Fix.str() + ")"
+                                         : std::string(" (fix: as above)");
     if (Problems.size() < MaxProblems)
       Problems.push_back(P);
     else
@@ -329,6 +332,8 @@ private:
   /// The first MaxProblems problems are listed; the rest are counted.
   static constexpr size_t MaxProblems = 50;
   std::vector<std::string> Problems;
+  /// The fixes already spelled out.
+  StringSet<> FixesGiven;
   size_t Omitted = 0;
   /// Globals outside torch, each with the first path that names it, in the
   /// order first met.
