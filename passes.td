@@ -303,6 +303,24 @@ def StripModuleAttributes : Pass<"strip-module-attributes"> {
   let constructor = "ckpt::createStripModuleAttributesPass";
 }
 
+def Select : Pass<"select"> {
+  let summary = "Makes one entry of the root mapping the whole checkpoint";
+  let description = [{
+    A training checkpoint holds the model's state dict beside optimizer
+    state, epochs and configs; a safetensors file holds tensors only.
+    `select{key=model}` makes `root['model']` the checkpoint (to write it
+    with `-format=safetensors`, say); every other entry of the root is
+    dropped, counted and listed under `-stats`.
+  }];
+  let options = [
+    Option<"key", "string", "", "The key of the root mapping to keep">
+  ];
+  let statistics = [
+    Statistic<"entries-dropped", "Root entries dropped">
+  ];
+  let constructor = "ckpt::createSelectPass";
+}
+
 def ZeroDimTo1D : Pass<"zero-dim-to-1d"> {
   let summary = "Reshapes 0-dim tensors to size [1] (for PyTorch <= 0.3)";
   let description = [{

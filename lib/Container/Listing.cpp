@@ -15,6 +15,7 @@
 
 #include "ckpt/Container/Archive.h"
 #include "ckpt/Container/Container.h"
+#include "ckpt/Container/Safetensors.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -52,6 +53,22 @@ Error printContainerListing(raw_ostream &OS, MemoryBufferRef Buf) {
     for (const ArchiveMember &M : Tar->members())
       OS << "member " << M.Name << " offset " << M.DataOffset << " size "
          << M.Size << '\n';
+    return Error::success();
+  }
+  case ContainerKind::Safetensors: {
+    Expected<SafetensorsHeader> H = parseSafetensorsHeader(Buf);
+    if (!H)
+      return H.takeError();
+    OS << "container: " << getContainerKindName(*Kind) << '\n';
+    OS << "header: offset 8 size " << H->DataStart - 8 << '\n';
+    for (const auto &[K, V] : H->Metadata)
+      OS << "metadata " << K << " size " << V.size() << '\n';
+    for (const SafetensorsTensor &T : H->Tensors) {
+      OS << "tensor " << T.Name << " " << T.DType << " [";
+      interleave(T.Shape, OS, ",");
+      OS << "] offset " << H->DataStart + T.Begin << " size " << T.End - T.Begin
+         << '\n';
+    }
     return Error::success();
   }
   case ContainerKind::Legacy:

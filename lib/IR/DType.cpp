@@ -10,11 +10,12 @@ namespace {
 struct DTypeInfo {
   StringLiteral IRName, TorchName, StorageClass;
   unsigned Size;
+  StringLiteral Safetensors;
 };
 constexpr DTypeInfo Infos[] = {
-#define CKPT_DTYPE(Enum, IRName, TorchName, StorageClass, Size)                \
+#define CKPT_DTYPE(Enum, IRName, TorchName, StorageClass, Size, Safetensors)   \
   {StringLiteral(IRName), StringLiteral(TorchName),                            \
-   StringLiteral(StorageClass), Size},
+   StringLiteral(StorageClass), Size, StringLiteral(Safetensors)},
 #include "ckpt/IR/DTypes.def"
 };
 constexpr unsigned NumDTypes = sizeof(Infos) / sizeof(Infos[0]);
@@ -29,6 +30,14 @@ StringRef getDTypeStorageClassModule(DType T) {
   return T == DType::Untyped ? "torch.storage" : "torch";
 }
 unsigned getDTypeSize(DType T) { return info(T).Size; }
+StringRef getDTypeSafetensorsName(DType T) { return info(T).Safetensors; }
+
+std::optional<DType> parseSafetensorsDTypeName(StringRef Name) {
+  for (unsigned I = 0; I != NumDTypes; ++I)
+    if (!Infos[I].Safetensors.empty() && Infos[I].Safetensors == Name)
+      return static_cast<DType>(I);
+  return std::nullopt;
+}
 
 bool isQuantized(DType T) {
   switch (T) {
@@ -53,9 +62,9 @@ std::optional<DType> parseDTypeIRName(StringRef Name) {
 std::optional<DType> parseDTypeTorchName(StringRef Name) {
   // Aliases torch also accepts for pickled dtype globals.
   static const std::pair<StringLiteral, DType> Aliases[] = {
-      {"float", DType::Float32}, {"double", DType::Float64},
-      {"half", DType::Float16},  {"long", DType::Int64},
-      {"int", DType::Int32},     {"short", DType::Int16},
+      {"float", DType::Float32},    {"double", DType::Float64},
+      {"half", DType::Float16},     {"long", DType::Int64},
+      {"int", DType::Int32},        {"short", DType::Int16},
       {"cfloat", DType::Complex64}, {"cdouble", DType::Complex128},
       {"chalf", DType::Complex32},
   };

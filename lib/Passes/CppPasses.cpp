@@ -31,6 +31,7 @@
 #define GEN_PASS_DECL_PARAMETERSTOTENSORS
 #define GEN_PASS_DECL_STRIPMODULEATTRIBUTES
 #define GEN_PASS_DECL_ZERODIMTO1D
+#define GEN_PASS_DECL_SELECT
 #define GEN_PASS_DECL_OBJECTSTOSTATEDICTS
 #include "ckpt/Passes/PassDecls.inc"
 
@@ -910,6 +911,40 @@ private:
   ReleaseKey Release;
 };
 
+/// Makes one entry of the root mapping the whole checkpoint.
+class SelectPass : public Pass {
+public:
+  explicit SelectPass(std::string Key) : Key(std::move(Key)) {}
+
+  StringRef getArgument() const override { return "select"; }
+
+  Error run(Checkpoint &C, PassStatistics &Stats) override {
+    auto *Root = dyn_cast_or_null<MappingValue>(C.getRoot());
+    if (!Root)
+      return makeError("select: the checkpoint's root is not a mapping");
+    Value *Chosen = Root->lookup(Key);
+    if (!Chosen) {
+      std::string Keys;
+      for (const DictItem &It : Root->items())
+        if (auto K = getStringValue(It.first))
+          Keys += (Keys.empty() ? "" : ", ") + K->str();
+      return makeError("select: the root has no key '{0}' (its keys: {1})", Key,
+                       Keys);
+    }
+    for (const DictItem &It : Root->items())
+      if (It.second != Chosen) {
+        Stats.add("entries-dropped");
+        if (auto K = getStringValue(It.first))
+          Stats.remark("$['" + K->str() + "']: dropped (not selected)");
+      }
+    C.setRoot(Chosen);
+    return Error::success();
+  }
+
+private:
+  std::string Key;
+};
+
 class ZeroDimTo1DPass : public Pass {
 public:
   StringRef getArgument() const override { return "zero-dim-to-1d"; }
@@ -945,6 +980,15 @@ createStripModuleAttributesPass(const OptionValues &V) {
 Expected<std::unique_ptr<Pass>>
 createObjectsToStateDictsPass(const OptionValues &) {
   return std::make_unique<ObjectsToStateDictsPass>();
+}
+
+Expected<std::unique_ptr<Pass>> createSelectPass(const OptionValues &V) {
+  auto Opts = SelectOptions::fromValues(V);
+  if (!Opts)
+    return Opts.takeError();
+  if (Opts->key.empty())
+    return makeError("select: name the key to keep, e.g. select{{key=model}");
+  return std::make_unique<SelectPass>(Opts->key);
 }
 
 Expected<std::unique_ptr<Pass>> createZeroDimTo1DPass(const OptionValues &) {

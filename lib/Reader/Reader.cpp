@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/Reader/Reader.h"
+#include "SafetensorsReader.h"
 #include "ckpt/Container/Archive.h"
 #include "ckpt/Container/Container.h"
 #include "ckpt/IR/Verifier.h"
@@ -46,16 +47,16 @@ public:
                            "storage '{0}' is referenced as {1}[{2}] after "
                            "being declared {3}[{4}]",
                            Key, getDTypeIRName(T), NumElements,
-                           getDTypeIRName(S->getDType()),
-                           S->getNumElements());
+                           getDTypeIRName(S->getDType()), S->getNumElements());
       return S;
     }
-    if (__builtin_mul_overflow(NumElements, uint64_t(getDTypeSize(T)), &Scratch))
-      return decodeError(Offset, "storage '{0}' claims {1} elements, which "
-                                 "overflows a byte count",
+    if (__builtin_mul_overflow(NumElements, uint64_t(getDTypeSize(T)),
+                               &Scratch))
+      return decodeError(Offset,
+                         "storage '{0}' claims {1} elements, which "
+                         "overflows a byte count",
                          Key, NumElements);
-    auto *S =
-        C.create<StorageValue>(T, NumElements, Location.str(), Key.str());
+    auto *S = C.create<StorageValue>(T, NumElements, Location.str(), Key.str());
     ByKey.insert(S->getKey(), S);
     C.getStorages().push_back(S);
     return S;
@@ -180,8 +181,7 @@ Error checkNesting(const pickle::UnpickleResult &R, uint64_t Offset) {
           HasSucc = true;
         }
       });
-    uint64_t Height =
-        (SCCStack.size() - Begin - 1) + (HasSucc ? Below + 1 : 0);
+    uint64_t Height = (SCCStack.size() - Begin - 1) + (HasSucc ? Below + 1 : 0);
     if (Height > Limit)
       return decodeError(Offset,
                          "objects nested deeper than {0} levels (limit), "
@@ -285,8 +285,7 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD,
 
   // 4. The object, with storage persistent ids.
   StorageTable Storages(C);
-  auto PersistentLoad = [&](Value *PidV,
-                            uint64_t Offset) -> Expected<Value *> {
+  auto PersistentLoad = [&](Value *PidV, uint64_t Offset) -> Expected<Value *> {
     auto *Pid = dyn_cast<TupleValue>(PidV);
     if (!Pid || Pid->size() == 0)
       return decodeError(Offset, "persistent id is not a tuple");
@@ -310,10 +309,10 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD,
       return *Root;
     // (view_key, offset, view_size): a slice of the root storage (0.x).
     auto *VT = dyn_cast<TupleValue>(ViewMeta);
-    IntValue *VOff = VT && VT->size() == 3 ? dyn_cast<IntValue>((*VT)[1])
-                                           : nullptr;
-    IntValue *VSize = VT && VT->size() == 3 ? dyn_cast<IntValue>((*VT)[2])
-                                            : nullptr;
+    IntValue *VOff =
+        VT && VT->size() == 3 ? dyn_cast<IntValue>((*VT)[1]) : nullptr;
+    IntValue *VSize =
+        VT && VT->size() == 3 ? dyn_cast<IntValue>((*VT)[2]) : nullptr;
     auto VKey = VT && VT->size() == 3 ? getStringValue((*VT)[0]) : std::nullopt;
     if (!VKey || !VOff || !VSize || VOff->getValue() < 0 ||
         VSize->getValue() < 0 ||
@@ -323,8 +322,8 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD,
                                  "size) inside the root storage");
     if (StorageValue *Existing = Storages.lookup(*VKey))
       return Existing;
-    auto View = Storages.get(*VKey, P->T, VSize->getValue(), P->Location,
-                             Offset);
+    auto View =
+        Storages.get(*VKey, P->T, VSize->getValue(), P->Location, Offset);
     if (!View)
       return View.takeError();
     (*View)->setView(*Root, VOff->getValue());
@@ -400,15 +399,13 @@ Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD,
       if (!R->hasData())
         continue;
       uint64_t ES = getDTypeSize(S->getDType());
-      S->setData(R->getData().substr(S->getViewOffset() * ES,
-                                     S->getNumBytes()),
+      S->setData(R->getData().substr(S->getViewOffset() * ES, S->getNumBytes()),
                  *R->getFileOffset() + S->getViewOffset() * ES);
     }
   }
   for (StorageValue *S : C.getStorages())
     if (!S->hasData())
-      return decodeError(Pos, "storage '{0}' has no data record",
-                         S->getKey());
+      return decodeError(Pos, "storage '{0}' has no data record", S->getKey());
   return Error::success();
 }
 
@@ -456,8 +453,7 @@ Error readZip(Checkpoint &C, MemoryBufferRef Buf, int FD, bool Lower) {
     if (Rel.consume_front("data/"))
       DataRecords.insert(Rel, &M);
   }
-  auto PersistentLoad = [&](Value *PidV,
-                            uint64_t Offset) -> Expected<Value *> {
+  auto PersistentLoad = [&](Value *PidV, uint64_t Offset) -> Expected<Value *> {
     auto *Pid = dyn_cast<TupleValue>(PidV);
     if (!Pid || Pid->size() == 0)
       return decodeError(Offset, "persistent id is not a tuple");
@@ -670,8 +666,8 @@ Error readTar(Checkpoint &C, MemoryBufferRef Buf) {
     auto Read64 = [&](int64_t &Out) -> Error {
       if (Ts.size() - Pos < 8)
         return decodeError(Base + Pos, "truncated tar tensor metadata");
-      Out = support::endian::read<int64_t, llvm::endianness::little>(
-          Ts.data() + Pos);
+      Out = support::endian::read<int64_t, llvm::endianness::little>(Ts.data() +
+                                                                     Pos);
       Pos += 8;
       return Error::success();
     };
@@ -681,8 +677,7 @@ Error readTar(Checkpoint &C, MemoryBufferRef Buf) {
         Ts.data() + Pos);
     Pos += 8; // int32 ndim + 4 bytes of padding
     if (NDim < 0 || uint64_t(NDim) * 16 + 8 > Ts.size() - Pos)
-      return decodeError(Base + Pos - 8, "tar tensor has a bad rank {0}",
-                         NDim);
+      return decodeError(Base + Pos - 8, "tar tensor has a bad rank {0}", NDim);
     SmallVector<int64_t, 4> Sizes(NDim), Strides(NDim);
     for (int64_t &X : Sizes)
       if (Error E = Read64(X))
@@ -711,8 +706,9 @@ Error readTar(Checkpoint &C, MemoryBufferRef Buf) {
         return T;
       if (StorageValue *S = ByKey.lookup(*Key))
         return S;
-      return decodeError(Offset, "persistent id '{0}' names no tensor or "
-                                 "storage of the archive",
+      return decodeError(Offset,
+                         "persistent id '{0}' names no tensor or "
+                         "storage of the archive",
                          *Key);
     }
     return C.create<PersistentRefValue>(Pid);
@@ -754,6 +750,9 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
     break;
   case ContainerKind::Tar:
     E = readTar(*C, Ref);
+    break;
+  case ContainerKind::Safetensors:
+    E = readSafetensors(*C, Ref);
     break;
   case ContainerKind::Pickle: {
     auto R = unpickleMain(*C, Ref.getBuffer(), 0, nullptr, Opts.Lower);

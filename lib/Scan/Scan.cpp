@@ -716,6 +716,9 @@ void Scanner::run() {
     return scanTar();
   case ContainerKind::Pickle:
     return scanBarePickle();
+  case ContainerKind::Safetensors:
+    return error("a safetensors file holds no pickle: torch.load cannot "
+                 "read it, and loading it with safetensors executes nothing");
   }
 }
 

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/Writer/Writer.h"
+#include "WriterInternals.h"
 #include "ckpt/Container/Container.h"
 #include "ckpt/Container/ZipWriter.h"
 #include "ckpt/IR/Checkpoint.h"
@@ -33,6 +34,18 @@ using namespace llvm;
 using namespace ckpt::pickle;
 
 namespace ckpt {
+
+Error writeBytes(const Checkpoint &C, StringRef Bytes, raw_ostream &OS,
+                 FileCopyStream *Direct, const Encoding &Enc) {
+  if (std::optional<FileRange> R = C.getFileRange(Bytes))
+    return Direct ? Direct->copyFrom(*R, Enc.Progress)
+                  : copyFileRange(*R, OS, Enc.Progress);
+  OS << Bytes;
+  if (Enc.Progress)
+    Enc.Progress->copied(Bytes.size());
+  return Error::success();
+}
+
 namespace {
 
 /// \p B as text with one code point per byte (latin-1), in UTF-8: how
@@ -853,19 +866,11 @@ template <typename Fn> std::string pickleSmall(Fn Body) {
   return Out;
 }
 
-/// Appends the bytes of \p S. Bytes that are an unchanged slice of the
-/// input file are copied file to file, never faulted into memory.
+/// Appends the bytes of \p S.
 Error writeStorageData(const Checkpoint &C, const StorageValue &S,
                        raw_ostream &OS, FileCopyStream *Direct,
                        const Encoding &Enc) {
-  StringRef Data = S.getData();
-  if (std::optional<FileRange> R = C.getFileRange(Data))
-    return Direct ? Direct->copyFrom(*R, Enc.Progress)
-                  : copyFileRange(*R, OS, Enc.Progress);
-  OS << Data;
-  if (Enc.Progress)
-    Enc.Progress->copied(Data.size());
-  return Error::success();
+  return writeBytes(C, S.getData(), OS, Direct, Enc);
 }
 
 /// The zip CRC-32 of \p S's bytes: the input's when it recorded one for
@@ -1063,7 +1068,19 @@ ContainerKind getOutputContainer(const Checkpoint &C, const Encoding &Enc) {
     return Enc.Target->DefaultContainer == "zip" ? ContainerKind::Zip
                                                  : ContainerKind::Legacy;
   ContainerKind K = C.getContainer().Kind;
-  return K == ContainerKind::Zip ? ContainerKind::Zip : ContainerKind::Legacy;
+  if (K == ContainerKind::Zip || K == ContainerKind::Safetensors)
+    return K;
+  return ContainerKind::Legacy;
+}
+
+std::optional<ContainerKind> getContainerForOutputName(StringRef Path,
+                                                       ContainerKind Input) {
+  if (Path.ends_with(".safetensors"))
+    return ContainerKind::Safetensors;
+  // A torch.save file from a safetensors one: torch.save's default.
+  if (Input == ContainerKind::Safetensors && Path != "-")
+    return ContainerKind::Zip;
+  return std::nullopt;
 }
 
 /// Writes \p C to \p OS; \p Direct is \p OS when it is a file the kernel can
@@ -1086,10 +1103,12 @@ static Error writeCheckpointTo(const Checkpoint &C, raw_ostream &OS,
     return writeLegacy(C, OS, Direct, Enc);
   case ContainerKind::Zip:
     return writeZip(C, OS, Direct, Enc);
+  case ContainerKind::Safetensors:
+    return writeSafetensors(C, OS, Direct, Enc);
   case ContainerKind::Tar:
   case ContainerKind::Pickle:
     return makeError("writing {0} checkpoints is not supported; use "
-                     "-format=legacy or -format=zip",
+                     "-format=legacy, -format=zip or -format=safetensors",
                      getContainerKindName(*Enc.Container));
   }
   llvm_unreachable("unknown container");

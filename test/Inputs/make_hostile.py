@@ -952,6 +952,132 @@ def tar_view_past_root():
 #===---------------------------------------------------------------------===#
 
 
+
+#===---------------------------------------------------------------------===#
+# safetensors: an 8-byte little-endian header length, a JSON header, data
+#===---------------------------------------------------------------------===#
+
+def safetensors(header, data, length=None):
+    """The file for header text (str or bytes) and data bytes; `length`
+    overrides the header length field."""
+    h = header.encode() if isinstance(header, str) else header
+    n = len(h) if length is None else length
+    return struct.pack("<Q", n) + h + data
+
+
+ST_A = '"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}'
+ST_B = '"b":{"dtype":"I64","shape":[1],"data_offsets":[8,16]}'
+ST_DATA = struct.pack("<2f", 1.0, 2.0) + struct.pack("<q", 7)
+
+
+@case
+def ok_safetensors():
+    return safetensors("{%s,%s}" % (ST_A, ST_B), ST_DATA)
+
+
+@case
+def st_length_past_file():
+    return safetensors("{%s,%s}" % (ST_A, ST_B), ST_DATA, length=1 << 20)
+
+
+@case
+def st_length_over_limit():
+    return safetensors("{%s,%s}" % (ST_A, ST_B), ST_DATA, length=100000001)
+
+
+@case
+def st_not_json():
+    return safetensors('{"a":{"dtype":"F32",,}}', b"")
+
+
+@case
+def st_not_utf8():
+    return safetensors(b'{"\xff":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}', b"")
+
+
+@case
+def st_unknown_dtype():
+    return safetensors('{"a":{"dtype":"F31","shape":[2],"data_offsets":[0,8]}}',
+                       ST_DATA[:8])
+
+
+@case
+def st_size_mismatch():
+    return safetensors('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}',
+                       ST_DATA[:8])
+
+
+@case
+def st_overlap():
+    return safetensors('{%s,"b":{"dtype":"I64","shape":[1],"data_offsets":[4,12]}}'
+                       % ST_A, ST_DATA[:12])
+
+
+@case
+def st_hole():
+    return safetensors('{%s,"b":{"dtype":"I64","shape":[1],"data_offsets":[12,20]}}'
+                       % ST_A, ST_DATA + b"\0" * 4)
+
+
+@case
+def st_short_data():
+    return safetensors("{%s,%s}" % (ST_A, ST_B), ST_DATA[:12])
+
+
+@case
+def st_trailing_data():
+    return safetensors("{%s,%s}" % (ST_A, ST_B), ST_DATA + b"\0" * 8)
+
+
+@case
+def st_duplicate_name():
+    return safetensors("{%s,%s}" % (ST_A, ST_A), ST_DATA[:8])
+
+
+@case
+def st_negative_dim():
+    return safetensors('{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}',
+                       ST_DATA[:8])
+
+
+@case
+def st_huge_shape():
+    # 2^62 x 2^62 elements: the product overflows 64 bits.
+    return safetensors('{"a":{"dtype":"F32","shape":[4611686018427387904,'
+                       '4611686018427387904],"data_offsets":[0,8]}}', ST_DATA[:8])
+
+
+@case
+def st_offsets_reversed():
+    return safetensors('{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}',
+                       ST_DATA[:8])
+
+
+@case
+def st_metadata_not_string():
+    return safetensors('{"__metadata__":{"k":1},%s}' % ST_A, ST_DATA[:8])
+
+
+@case
+def st_alias_past_storage():
+    # ckpt-migrate's alias record naming a view past its tensor's bytes.
+    meta = '[[\\"v\\",\\"a\\",1,[4],[1]]]'
+    return safetensors('{"__metadata__":{"ckpt-migrate.aliases":"%s"},%s}'
+                       % (meta, ST_A), ST_DATA[:8])
+
+
+@case
+def st_alias_unknown_tensor():
+    meta = '[[\\"v\\",\\"zz\\",0,[1],[1]]]'
+    return safetensors('{"__metadata__":{"ckpt-migrate.aliases":"%s"},%s}'
+                       % (meta, ST_A), ST_DATA[:8])
+
+
+@case
+def st_array_header():
+    return safetensors('[1,2]', b"")
+
+
 def tar_boundaries(data):
     """Every header field edge and block edge of each header, and every byte
     of each member's data (the pickles and records inside)."""

@@ -121,10 +121,9 @@ static cl::opt<bool> PrintBeforeAll("print-before-all",
                                     cl::desc("Print the IR before every pass"),
                                     cl::cat(PassCategory));
 
-static cl::list<std::string>
-    PrintBefore("print-before", cl::desc("Print the IR before the named passes"),
-                cl::CommaSeparated, cl::value_desc("pass"),
-                cl::cat(PassCategory));
+static cl::list<std::string> PrintBefore(
+    "print-before", cl::desc("Print the IR before the named passes"),
+    cl::CommaSeparated, cl::value_desc("pass"), cl::cat(PassCategory));
 
 static cl::list<std::string>
     PrintAfter("print-after", cl::desc("Print the IR after the named passes"),
@@ -160,7 +159,8 @@ static cl::opt<std::string> OutputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"),
                                            cl::init("-"), cl::cat(Category));
 
-static cl::opt<bool> PrintIR("S", cl::desc("Print the checkpoint as textual IR"),
+static cl::opt<bool> PrintIR("S",
+                             cl::desc("Print the checkpoint as textual IR"),
                              cl::cat(Category));
 
 static cl::opt<bool>
@@ -238,7 +238,7 @@ getSizeOption(const cl::opt<std::string> &O) {
                            O.ArgStr.str().c_str(), O.c_str());
 }
 
-enum class OutputFormat { Same, Legacy, Zip };
+enum class OutputFormat { Same, Legacy, Zip, Safetensors };
 static cl::opt<OutputFormat> Format(
     "format", cl::desc("Container of the written checkpoint"),
     cl::values(clEnumValN(OutputFormat::Same, "same",
@@ -246,7 +246,10 @@ static cl::opt<OutputFormat> Format(
                clEnumValN(OutputFormat::Legacy, "legacy",
                           "legacy magic-number stream (read by 0.1.10+)"),
                clEnumValN(OutputFormat::Zip, "zip",
-                          "zip archive (read by 1.6+; 1.4+ for version 2)")),
+                          "zip archive (read by 1.6+; 1.4+ for version 2)"),
+               clEnumValN(OutputFormat::Safetensors, "safetensors",
+                          "safetensors file (tensors only; the default "
+                          "for *.safetensors outputs)")),
     cl::init(OutputFormat::Same), cl::cat(Category));
 
 static cl::opt<std::string>
@@ -262,9 +265,10 @@ static cl::opt<std::string> VerifyTarget(
              "written; list every problem with the pass that fixes it"),
     cl::value_desc("version"), cl::cat(Category));
 
-static cl::opt<bool> PrintTargets("print-targets",
-                                  cl::desc("List the described PyTorch releases"),
-                                  cl::cat(Category));
+static cl::opt<bool>
+    PrintTargets("print-targets",
+                 cl::desc("List the described PyTorch releases"),
+                 cl::cat(Category));
 
 static cl::opt<bool> NoLower("no-lower",
                              cl::desc("Keep torch objects as generic pickle "
@@ -381,6 +385,9 @@ static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
   }
   case ContainerKind::Pickle:
     return pickle::disassemble(OS, Bytes, 0);
+  case ContainerKind::Safetensors:
+    return makeError("a safetensors file holds no pickle (-list-records "
+                     "shows its header)");
   }
   return Error::success();
 }
@@ -388,8 +395,8 @@ static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
 /// Reads \p Input, runs the pipeline and writes \p Output (or prints what
 /// the text options ask for). Diagnostics go to \p Diag. Returns whether the
 /// file was handled without error.
-static bool processFile(StringRef Input, StringRef Output,
-                        const RunConfig &Cfg, raw_ostream &Diag) {
+static bool processFile(StringRef Input, StringRef Output, const RunConfig &Cfg,
+                        raw_ostream &Diag) {
   std::vector<PipelineEntry> Pipeline = *Cfg.Pipeline;
   const TargetSpec *Target = Cfg.Target;
   const TargetSpec *VerifyFor = Cfg.VerifyFor;
@@ -464,10 +471,10 @@ static bool processFile(StringRef Input, StringRef Output,
       }
       if (DryRun) {
         Diag << (PM.changedAnything() ? "// dry run: the pipeline would "
-                                          "change the checkpoint; nothing "
-                                          "written\n"
-                                        : "// dry run: the pipeline changes "
-                                          "nothing\n");
+                                        "change the checkpoint; nothing "
+                                        "written\n"
+                                      : "// dry run: the pipeline changes "
+                                        "nothing\n");
         return true;
       }
     }
@@ -483,6 +490,11 @@ static bool processFile(StringRef Input, StringRef Output,
       Enc.Container = ContainerKind::Legacy;
     else if (Format == OutputFormat::Zip)
       Enc.Container = ContainerKind::Zip;
+    else if (Format == OutputFormat::Safetensors)
+      Enc.Container = ContainerKind::Safetensors;
+    else if (!Target)
+      Enc.Container =
+          getContainerForOutputName(Output, (*C)->getContainer().Kind);
     if (VerifyFor) {
       Encoding VEnc = Enc;
       VEnc.Target = VerifyFor;
@@ -494,8 +506,8 @@ static bool processFile(StringRef Input, StringRef Output,
       // What the release's description cannot judge is said, not dropped.
       for (const std::string &A : Assumptions)
         WithColor::note(Diag, ToolName)
-            << Input << ": not judged for PyTorch "
-            << VerifyFor->Version << " (outside torch): " << A << '\n';
+            << Input << ": not judged for PyTorch " << VerifyFor->Version
+            << " (outside torch): " << A << '\n';
     }
     if (!WantsText) {
       std::optional<ProgressMeter> Progress;
@@ -722,8 +734,8 @@ static int toolMain(int argc, char **argv) {
     for (const TargetSpec &T : getTargetSpecs())
       outs() << T.Version << "  default container " << T.DefaultContainer
              << ", tensors " << T.TensorForm << ", parameters "
-             << T.ParameterForm << (T.WeightsOnlyDefault ? ", weights_only" : "")
-             << '\n';
+             << T.ParameterForm
+             << (T.WeightsOnlyDefault ? ", weights_only" : "") << '\n';
     return 0;
   }
   if (InputFilenames.empty()) {
@@ -832,8 +844,8 @@ static int toolMain(int argc, char **argv) {
     }
   }
 
-  bool WantsText = PrintIR || Summary || ListTensors || ListRecords ||
-                   DumpPickle || DryRun;
+  bool WantsText =
+      PrintIR || Summary || ListTensors || ListRecords || DumpPickle || DryRun;
   if (!Batch && !WantsText && OutputFilename == "-" &&
       sys::Process::StandardOutIsDisplayed()) {
     WithColor::error(errs(), ToolName)

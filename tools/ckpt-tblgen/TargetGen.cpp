@@ -41,7 +41,7 @@ struct DTypeRow {
 };
 
 constexpr DTypeRow DTypeRows[] = {
-#define CKPT_DTYPE(Enum, IRName, TorchName, StorageClass, Size)                \
+#define CKPT_DTYPE(Enum, IRName, TorchName, StorageClass, Size, Safetensors)   \
   {IRName, TorchName, StorageClass},
 #include "ckpt/IR/DTypes.def"
 };

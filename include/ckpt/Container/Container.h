@@ -33,10 +33,14 @@ enum class ContainerKind {
   /// A single pickle without the magic number (`pickle.dump` of tensors, or
   /// a hand-made file).
   Pickle,
+  /// A safetensors file: a JSON header naming each tensor's dtype, shape and
+  /// byte range, then the tensors' bytes (ckpt/Container/Safetensors.h).
+  Safetensors,
 };
 
 /// Returns a short lower-case name for \p K ("tar", "legacy", "zip",
-/// "pickle"), the spelling used by the textual IR and `-format=`.
+/// "pickle", "safetensors"), the spelling used by the textual IR and
+/// `-format=`.
 llvm::StringRef getContainerKindName(ContainerKind K);
 
 /// Parses a name produced by getContainerKindName.
@@ -54,7 +58,7 @@ bool isLegacyMagicNumber(const llvm::APInt &V);
 ///
 /// Files that are recognisably not checkpoints (empty, Git LFS pointer, HTML
 /// page, gzip/bzip2/xz/zstd stream, the 1.0 preview "PYTORCH1" format,
-/// safetensors/GGUF/HDF5/NumPy files, text) are reported as a DecodeError at
+/// GGUF/HDF5/NumPy files, text) are reported as a DecodeError at
 /// offset 0 whose message names what the file is and what to do about it.
 /// TorchScript archives are reported as Zip here; ZipArchive tells them
 /// apart.

@@ -16,7 +16,8 @@ namespace ckpt {
 
 /// A tensor element type.
 enum class DType : uint8_t {
-#define CKPT_DTYPE(Enum, IRName, TorchName, StorageClass, Size) Enum,
+#define CKPT_DTYPE(Enum, IRName, TorchName, StorageClass, Size, Safetensors)   \
+  Enum,
 #include "ckpt/IR/DTypes.def"
 };
 
@@ -34,6 +35,11 @@ llvm::StringRef getDTypeStorageClass(DType T);
 llvm::StringRef getDTypeStorageClassModule(DType T);
 /// Bytes per element.
 unsigned getDTypeSize(DType T);
+/// Its name in a safetensors header ("F32"), or empty when the format has
+/// none.
+llvm::StringRef getDTypeSafetensorsName(DType T);
+/// The dtype a safetensors header names \p Name ("BF16").
+std::optional<DType> parseSafetensorsDTypeName(llvm::StringRef Name);
 /// Whether \p T is a quantized integer type.
 bool isQuantized(DType T);
 

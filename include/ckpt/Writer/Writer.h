@@ -55,6 +55,13 @@ llvm::Error writeCheckpointFile(const Checkpoint &C, llvm::StringRef Path,
 /// The container that writeCheckpoint would use for \p C under \p Enc.
 ContainerKind getOutputContainer(const Checkpoint &C, const Encoding &Enc);
 
+/// The container an output named \p Path asks for when neither `-format=`
+/// nor a target says: safetensors for `*.safetensors`; torch.save's zip for
+/// any other file when the input (of container \p Input) is a safetensors
+/// file; otherwise std::nullopt (the input's container).
+std::optional<ContainerKind> getContainerForOutputName(llvm::StringRef Path,
+                                                       ContainerKind Input);
+
 } // namespace ckpt
 
 #endif // CKPT_WRITER_WRITER_H
