@@ -28,6 +28,8 @@ StringRef getContainerKindName(ContainerKind K) {
     return "pickle";
   case ContainerKind::Safetensors:
     return "safetensors";
+  case ContainerKind::DCP:
+    return "dcp";
   }
   llvm_unreachable("unknown ContainerKind");
 }
@@ -39,6 +41,7 @@ std::optional<ContainerKind> parseContainerKindName(StringRef Name) {
       .Case("zip", ContainerKind::Zip)
       .Case("pickle", ContainerKind::Pickle)
       .Case("safetensors", ContainerKind::Safetensors)
+      .Case("dcp", ContainerKind::DCP)
       .Default(std::nullopt);
 }
 

@@ -75,6 +75,8 @@ Error printContainerListing(raw_ostream &OS, MemoryBufferRef Buf) {
   case ContainerKind::Pickle:
     OS << "container: " << getContainerKindName(*Kind) << '\n';
     return Error::success();
+  case ContainerKind::DCP:
+    break; // a directory, never identified from bytes
   }
   llvm_unreachable("unknown ContainerKind");
 }

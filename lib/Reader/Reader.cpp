@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/Reader/Reader.h"
+#include "ReaderInternals.h"
 #include "SafetensorsReader.h"
 #include "ckpt/Container/Archive.h"
 #include "ckpt/Container/Container.h"
@@ -726,6 +727,51 @@ Error readTar(Checkpoint &C, MemoryBufferRef Buf) {
 
 } // namespace
 
+Error readContainerInto(Checkpoint &C, MemoryBufferRef Ref,
+                        const ReaderOptions &Opts) {
+  auto Kind = identifyContainer(Ref);
+  if (!Kind)
+    return Kind.takeError();
+  C.getContainer().Kind = *Kind;
+  Error E = Error::success();
+  switch (*Kind) {
+  case ContainerKind::Legacy:
+    E = readLegacy(C, Ref.getBuffer(), 0, Opts.SourceFD, Opts.Lower);
+    break;
+  case ContainerKind::Zip:
+    E = readZip(C, Ref, Opts.SourceFD, Opts.Lower);
+    break;
+  case ContainerKind::Tar:
+    E = readTar(C, Ref);
+    break;
+  case ContainerKind::Safetensors:
+    E = readSafetensors(C, Ref);
+    break;
+  case ContainerKind::DCP:
+    llvm_unreachable("a directory is not identified from bytes");
+  case ContainerKind::Pickle: {
+    auto R = unpickleMain(C, Ref.getBuffer(), 0, nullptr, Opts.Lower);
+    if (!R) {
+      E = R.takeError();
+      break;
+    }
+    // `torch.save(..., pickle_protocol=4, _use_new_zipfile_serialization=
+    // False)` frames even the magic number: a legacy stream nonetheless.
+    if (isLegacyMagic(R->Root)) {
+      C.getContainer().Kind = ContainerKind::Legacy;
+      E = readLegacy(C, Ref.getBuffer(), 0, Opts.SourceFD, Opts.Lower);
+      break;
+    }
+    if ((E = checkNesting(*R, 0)))
+      break;
+    C.setRoot(R->Root);
+    C.getContainer().PickleProtocol = R->Protocol;
+    break;
+  }
+  }
+  return E;
+}
+
 Expected<std::unique_ptr<Checkpoint>>
 readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
   auto C = std::make_unique<Checkpoint>();
@@ -736,45 +782,7 @@ readCheckpoint(std::unique_ptr<MemoryBuffer> Buf, const ReaderOptions &Opts) {
   C->setMemoryLimit(
       Opts.MemoryLimit.value_or(getDefaultMemoryLimit(Ref.getBufferSize())));
 
-  auto Kind = identifyContainer(Ref);
-  if (!Kind)
-    return Kind.takeError();
-  C->getContainer().Kind = *Kind;
-  Error E = Error::success();
-  switch (*Kind) {
-  case ContainerKind::Legacy:
-    E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD, Opts.Lower);
-    break;
-  case ContainerKind::Zip:
-    E = readZip(*C, Ref, Opts.SourceFD, Opts.Lower);
-    break;
-  case ContainerKind::Tar:
-    E = readTar(*C, Ref);
-    break;
-  case ContainerKind::Safetensors:
-    E = readSafetensors(*C, Ref);
-    break;
-  case ContainerKind::Pickle: {
-    auto R = unpickleMain(*C, Ref.getBuffer(), 0, nullptr, Opts.Lower);
-    if (!R) {
-      E = R.takeError();
-      break;
-    }
-    // `torch.save(..., pickle_protocol=4, _use_new_zipfile_serialization=
-    // False)` frames even the magic number: a legacy stream nonetheless.
-    if (isLegacyMagic(R->Root)) {
-      C->getContainer().Kind = ContainerKind::Legacy;
-      E = readLegacy(*C, Ref.getBuffer(), 0, Opts.SourceFD, Opts.Lower);
-      break;
-    }
-    if ((E = checkNesting(*R, 0)))
-      break;
-    C->setRoot(R->Root);
-    C->getContainer().PickleProtocol = R->Protocol;
-    break;
-  }
-  }
-  if (E)
+  if (Error E = readContainerInto(*C, Ref, Opts))
     return E;
   if (Opts.Lower)
     lowerCheckpoint(*C);

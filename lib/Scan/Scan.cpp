@@ -719,6 +719,8 @@ void Scanner::run() {
   case ContainerKind::Safetensors:
     return error("a safetensors file holds no pickle: torch.load cannot "
                  "read it, and loading it with safetensors executes nothing");
+  case ContainerKind::DCP:
+    return error("a DCP directory is not a file");
   }
 }
 

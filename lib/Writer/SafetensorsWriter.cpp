@@ -124,7 +124,7 @@ Error writeElements(const Checkpoint &C, const Entry &E, raw_ostream &OS,
 
 Error writeSafetensors(const Checkpoint &C, raw_ostream &OS,
                        FileCopyStream *Direct, const Encoding &Enc) {
-  auto *Root = dyn_cast<MappingValue>(C.getRoot());
+  auto *Root = dyn_cast<MappingValue>(getRootToWrite(C, Enc));
   if (!Root || isa<OptimizerStateValue>(Root))
     return makeError("$: a safetensors file holds a mapping of names to "
                      "tensors; the checkpoint's root is not one (keep one "

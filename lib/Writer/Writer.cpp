@@ -932,7 +932,7 @@ Error writeLegacy(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
   // are written, under which keys, but nothing before it depends on that.
   std::string Main;
   PickleEmitter PE(Main, ContainerKind::Legacy, /*KeepKeys=*/true, Enc.Target);
-  if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol, &OS))
+  if (Error E = PE.emitPickle(getRootToWrite(C, Enc), Enc.PickleProtocol, &OS))
     return E;
 
   // Keys sorted as strings, as torch's `sorted(serialized_storages.keys())`.
@@ -992,7 +992,7 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
   bool SameKind = CI.Kind == ContainerKind::Zip;
   std::string Main;
   PickleEmitter PE(Main, ContainerKind::Zip, /*KeepKeys=*/SameKind, Enc.Target);
-  if (Error E = PE.emitPickle(C.getRoot(), Enc.PickleProtocol))
+  if (Error E = PE.emitPickle(getRootToWrite(C, Enc), Enc.PickleProtocol))
     return E;
 
   std::string Root = Enc.ArchiveRoot.empty() ? "archive" : Enc.ArchiveRoot;
@@ -1070,6 +1070,9 @@ ContainerKind getOutputContainer(const Checkpoint &C, const Encoding &Enc) {
   ContainerKind K = C.getContainer().Kind;
   if (K == ContainerKind::Zip || K == ContainerKind::Safetensors)
     return K;
+  // What dcp_to_torch_save writes.
+  if (K == ContainerKind::DCP)
+    return ContainerKind::Zip;
   return ContainerKind::Legacy;
 }
 
@@ -1077,8 +1080,10 @@ std::optional<ContainerKind> getContainerForOutputName(StringRef Path,
                                                        ContainerKind Input) {
   if (Path.ends_with(".safetensors"))
     return ContainerKind::Safetensors;
-  // A torch.save file from a safetensors one: torch.save's default.
-  if (Input == ContainerKind::Safetensors && Path != "-")
+  // A torch.save file from a safetensors one or a DCP directory:
+  // torch.save's default.
+  if ((Input == ContainerKind::Safetensors || Input == ContainerKind::DCP) &&
+      Path != "-")
     return ContainerKind::Zip;
   return std::nullopt;
 }
@@ -1087,7 +1092,7 @@ std::optional<ContainerKind> getContainerForOutputName(StringRef Path,
 /// copy input ranges into.
 static Error writeCheckpointTo(const Checkpoint &C, raw_ostream &OS,
                                FileCopyStream *Direct, const Encoding &EncIn) {
-  if (!C.getRoot())
+  if (!getRootToWrite(C, EncIn))
     return makeError("the checkpoint has no root object");
   Encoding Enc = EncIn;
   if (Enc.Target)
@@ -1105,6 +1110,8 @@ static Error writeCheckpointTo(const Checkpoint &C, raw_ostream &OS,
     return writeZip(C, OS, Direct, Enc);
   case ContainerKind::Safetensors:
     return writeSafetensors(C, OS, Direct, Enc);
+  case ContainerKind::DCP:
+    return makeError("a DCP checkpoint is a directory; name it with -o");
   case ContainerKind::Tar:
   case ContainerKind::Pickle:
     return makeError("writing {0} checkpoints is not supported; use "
@@ -1121,6 +1128,11 @@ Error writeCheckpoint(const Checkpoint &C, raw_ostream &OS,
 
 Error writeCheckpointFile(const Checkpoint &C, StringRef Path,
                           const Encoding &EncIn) {
+  if (getOutputContainer(C, EncIn) == ContainerKind::DCP) {
+    if (Path == "-")
+      return makeError("a DCP checkpoint is a directory; name it with -o");
+    return writeDCPDirectory(C, Path, EncIn);
+  }
   Encoding Enc = EncIn;
   if (Enc.ArchiveRoot.empty() && Path != "-")
     Enc.ArchiveRoot = sys::path::stem(Path).str();
@@ -1148,6 +1160,21 @@ Error writeCheckpointFile(const Checkpoint &C, StringRef Path,
     }
     return Error::success();
   });
+}
+
+Expected<std::string> pickleValue(const Value *Root, unsigned Protocol) {
+  std::string Out;
+  PickleEmitter PE(Out, ContainerKind::Pickle, /*KeepKeys=*/false, nullptr);
+  if (Error E = PE.emitPickle(Root, Protocol))
+    return E;
+  if (!PE.records().empty())
+    return makeError("a bare pickle cannot hold storages");
+  return Out;
+}
+
+Error writeZipArchive(const Checkpoint &C, raw_ostream &OS,
+                      FileCopyStream *Direct, const Encoding &Enc) {
+  return writeZip(C, OS, Direct, Enc);
 }
 
 } // namespace ckpt

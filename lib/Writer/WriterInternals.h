@@ -20,6 +20,23 @@ llvm::Error writeBytes(const Checkpoint &C, llvm::StringRef Bytes,
                        llvm::raw_ostream &OS, FileCopyStream *Direct,
                        const Encoding &Enc);
 
+/// The value \p Enc says to write: its Root, else \p C's.
+inline const Value *getRootToWrite(const Checkpoint &C, const Encoding &Enc) {
+  return Enc.Root ? Enc.Root : C.getRoot();
+}
+
+/// The pickle of \p Root (which holds no storage) at \p Protocol.
+llvm::Expected<std::string> pickleValue(const Value *Root, unsigned Protocol);
+
+/// Writes \p C (or Enc.Root) as a torch.save zip archive onto \p OS.
+llvm::Error writeZipArchive(const Checkpoint &C, llvm::raw_ostream &OS,
+                            FileCopyStream *Direct, const Encoding &Enc);
+
+/// Writes \p C as a torch.distributed.checkpoint directory \p Dir
+/// (DCPWriter.cpp).
+llvm::Error writeDCPDirectory(const Checkpoint &C, llvm::StringRef Dir,
+                              const Encoding &Enc);
+
 /// Writes \p C as a safetensors file (SafetensorsWriter.cpp).
 llvm::Error writeSafetensors(const Checkpoint &C, llvm::raw_ostream &OS,
                              FileCopyStream *Direct, const Encoding &Enc);

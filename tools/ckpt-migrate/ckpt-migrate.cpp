@@ -218,6 +218,13 @@ static cl::opt<uint64_t> ScanMaxInflateRatio(
     cl::value_desc("N"), cl::init(ScanOptions().MaxInflateRatio),
     cl::cat(Category));
 
+static cl::opt<std::string> MaxShardSize(
+    "max-shard-size",
+    cl::desc("Write a Hugging Face shard set: shards of at most this much "
+             "tensor data (K, M, G suffixes), named STEM-00001-of-0000N.EXT "
+             "beside -o, and STEM.EXT.index.json"),
+    cl::value_desc("size"), cl::cat(Category));
+
 static cl::opt<std::string> MemoryLimit(
     "memory-limit",
     cl::desc("Stop with an error when reading the input's pickles needs "
@@ -238,7 +245,7 @@ getSizeOption(const cl::opt<std::string> &O) {
                            O.ArgStr.str().c_str(), O.c_str());
 }
 
-enum class OutputFormat { Same, Legacy, Zip, Safetensors };
+enum class OutputFormat { Same, Legacy, Zip, Safetensors, DCP };
 static cl::opt<OutputFormat> Format(
     "format", cl::desc("Container of the written checkpoint"),
     cl::values(clEnumValN(OutputFormat::Same, "same",
@@ -249,7 +256,10 @@ static cl::opt<OutputFormat> Format(
                           "zip archive (read by 1.6+; 1.4+ for version 2)"),
                clEnumValN(OutputFormat::Safetensors, "safetensors",
                           "safetensors file (tensors only; the default "
-                          "for *.safetensors outputs)")),
+                          "for *.safetensors outputs)"),
+               clEnumValN(OutputFormat::DCP, "dcp",
+                          "torch.distributed.checkpoint directory (-o "
+                          "names the directory)")),
     cl::init(OutputFormat::Same), cl::cat(Category));
 
 static cl::opt<std::string>
@@ -279,11 +289,18 @@ static StringRef ToolName;
 
 /// Reports \p E as `ckpt-migrate: error: FILE: offset N: message`.
 static void reportError(raw_ostream &OS, StringRef File, Error E) {
-  handleAllErrors(std::move(E), [&](const ErrorInfoBase &EI) {
-    WithColor::error(OS, ToolName) << File << ": ";
-    EI.log(OS);
-    OS << '\n';
-  });
+  handleAllErrors(
+      std::move(E),
+      // An error of another file (a shard of a set, a temporary) names it.
+      [&](const FileError &FE) {
+        WithColor::error(OS, ToolName)
+            << FE.getFileName() << ": " << FE.messageWithoutFileInfo() << '\n';
+      },
+      [&](const ErrorInfoBase &EI) {
+        WithColor::error(OS, ToolName) << File << ": ";
+        EI.log(OS);
+        OS << '\n';
+      });
 }
 
 /// What every file of a run shares: the pipeline and the release to write.
@@ -299,6 +316,8 @@ struct RunConfig {
   bool FreeIR = true;
   /// -memory-limit, when given.
   std::optional<uint64_t> MemoryLimit;
+  /// -max-shard-size, when given.
+  std::optional<uint64_t> MaxShardSize;
 };
 
 /// "copied 1.2 GiB of 4.0 GiB (30%)" on one terminal line, redrawn at most
@@ -388,6 +407,8 @@ static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
   case ContainerKind::Safetensors:
     return makeError("a safetensors file holds no pickle (-list-records "
                      "shows its header)");
+  case ContainerKind::DCP:
+    break;
   }
   return Error::success();
 }
@@ -401,8 +422,20 @@ static bool processFile(StringRef Input, StringRef Output, const RunConfig &Cfg,
   const TargetSpec *Target = Cfg.Target;
   const TargetSpec *VerifyFor = Cfg.VerifyFor;
   bool WantsText = Cfg.WantsText;
-  int InputFD;
-  auto Buf = openCheckpointFile(Input, InputFD);
+  int InputFD = -1;
+  // A shard set (an `*.index.json`, or a directory holding one) is read
+  // shard by shard; the listings read one file, so name a shard for them.
+  std::optional<std::string> SetIndex = findShardSetIndex(Input);
+  bool IsDCP = !SetIndex && isDCPDirectory(Input);
+  if ((SetIndex || IsDCP) && (ListRecords || DumpPickle)) {
+    reportError(Diag, Input,
+                makeError("-list-records and -dump-pickle read one file; "
+                          "name one file of the set or directory"));
+    return false;
+  }
+  auto Buf = SetIndex || IsDCP ? Expected<std::unique_ptr<MemoryBuffer>>(
+                                     MemoryBuffer::getMemBuffer("", Input))
+                               : openCheckpointFile(Input, InputFD);
   if (!Buf) {
     reportError(Diag, Input, Buf.takeError());
     return false;
@@ -430,9 +463,11 @@ static bool processFile(StringRef Input, StringRef Output, const RunConfig &Cfg,
     RO.MemoryLimit = Cfg.MemoryLimit;
     // Textual IR (.ckir) or a binary checkpoint, told apart by content.
     MemoryBufferRef InputRef = (*Buf)->getMemBufferRef();
-    bool IsText = isTextualIR(InputRef);
-    auto C = IsText ? parseCheckpointText(std::move(*Buf))
-                    : readCheckpoint(std::move(*Buf), RO);
+    bool IsText = !SetIndex && !IsDCP && isTextualIR(InputRef);
+    auto C = SetIndex ? readShardSet(*SetIndex, RO)
+             : IsDCP  ? readDCPDirectory(Input, RO)
+             : IsText ? parseCheckpointText(std::move(*Buf))
+                      : readCheckpoint(std::move(*Buf), RO);
     if (C && !IsText && InputFD >= 0) {
       // Unchanged tensor bytes are then copied file to file.
       (*C)->addSourceFile(InputRef, InputFD);
@@ -492,6 +527,8 @@ static bool processFile(StringRef Input, StringRef Output, const RunConfig &Cfg,
       Enc.Container = ContainerKind::Zip;
     else if (Format == OutputFormat::Safetensors)
       Enc.Container = ContainerKind::Safetensors;
+    else if (Format == OutputFormat::DCP)
+      Enc.Container = ContainerKind::DCP;
     else if (!Target)
       Enc.Container =
           getContainerForOutputName(Output, (*C)->getContainer().Kind);
@@ -521,7 +558,9 @@ static bool processFile(StringRef Input, StringRef Output, const RunConfig &Cfg,
           Enc.Progress = &*Progress;
         }
       }
-      if (Error E = writeCheckpointFile(**C, Output, Enc)) {
+      if (Error E = Cfg.MaxShardSize && Output != "-"
+                        ? writeShardSet(**C, Output, Enc, *Cfg.MaxShardSize)
+                        : writeCheckpointFile(**C, Output, Enc)) {
         reportError(Diag, Output, std::move(E));
         return false;
       }
@@ -716,9 +755,10 @@ static int toolMain(int argc, char **argv) {
     }
   }
   // Sizes are checked before anything is read.
-  std::optional<uint64_t> MemoryLimitBytes, ScanMaxInflatedBytes;
+  std::optional<uint64_t> MemoryLimitBytes, ScanMaxInflatedBytes, MaxShardBytes;
   for (auto [Opt, Out] : {std::pair(&MemoryLimit, &MemoryLimitBytes),
-                          std::pair(&ScanMaxInflated, &ScanMaxInflatedBytes)}) {
+                          std::pair(&ScanMaxInflated, &ScanMaxInflatedBytes),
+                          std::pair(&MaxShardSize, &MaxShardBytes)}) {
     auto Size = getSizeOption(*Opt);
     if (!Size) {
       WithColor::error(errs(), ToolName) << toString(Size.takeError()) << '\n';
@@ -856,6 +896,8 @@ static int toolMain(int argc, char **argv) {
 
   RunConfig Cfg;
   Cfg.MemoryLimit = MemoryLimitBytes;
+  if (MaxShardBytes && *MaxShardBytes)
+    Cfg.MaxShardSize = MaxShardBytes;
   Cfg.Pipeline = &Pipeline;
   Cfg.Target = Target;
   Cfg.VerifyFor = VerifyFor;

@@ -36,6 +36,9 @@ enum class ContainerKind {
   /// A safetensors file: a JSON header naming each tensor's dtype, shape and
   /// byte range, then the tensors' bytes (ckpt/Container/Safetensors.h).
   Safetensors,
+  /// A torch.distributed.checkpoint directory: `.metadata` and `.distcp`
+  /// files of torch.save items (never identified from bytes: a directory).
+  DCP,
 };
 
 /// Returns a short lower-case name for \p K ("tar", "legacy", "zip",

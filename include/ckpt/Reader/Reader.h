@@ -39,6 +39,33 @@ llvm::Expected<std::unique_ptr<Checkpoint>>
 readCheckpoint(std::unique_ptr<llvm::MemoryBuffer> Buf,
                const ReaderOptions &Opts = {});
 
+/// The index of the shard set \p Path names (Hugging Face's
+/// `model.safetensors.index.json`, `pytorch_model.bin.index.json`): \p Path
+/// itself when it ends in `.index.json`, or the only such file of the
+/// directory \p Path; std::nullopt when \p Path is neither.
+std::optional<std::string> findShardSetIndex(llvm::StringRef Path);
+
+/// Reads the shard set whose index is \p IndexPath as one checkpoint: the
+/// shards (safetensors or torch.save files, one container for all) named by
+/// its `weight_map`, in file-name order, merged into one state dict whose
+/// storages stay in the mapped shards. Every name of the weight map must be
+/// in its shard and no name in two; DecodeErrors name the file at fault.
+llvm::Expected<std::unique_ptr<Checkpoint>>
+readShardSet(llvm::StringRef IndexPath, const ReaderOptions &Opts = {});
+
+/// Whether \p Path is a torch.distributed.checkpoint directory (it holds
+/// `.metadata`).
+bool isDCPDirectory(llvm::StringRef Path);
+
+/// Reads the DCP directory \p Dir as `dcp_to_torch_save` converts it: the
+/// nested state dict `planner_data` describes, each tensor from its chunks
+/// (one chunk: its storage in the mapped `.distcp` file; several, written by
+/// several ranks: assembled in memory), each other value from its item.
+/// `.metadata` is read by the pickle machine, which executes nothing, and
+/// may name only the classes DCP writes.
+llvm::Expected<std::unique_ptr<Checkpoint>>
+readDCPDirectory(llvm::StringRef Dir, const ReaderOptions &Opts = {});
+
 /// Maps \p Path read-only (stdin for "-"). \p FD receives the open
 /// descriptor (-1 for stdin), which the caller hands to
 /// Checkpoint::addSourceFile, so that the writer can copy tensor bytes file

@@ -1,9 +1,10 @@
 //===- ckpt/Writer/Writer.h - Write the IR as a checkpoint ------*- C++ -*-===//
 //
-// Part of ckpt-migrate. Serialises a Checkpoint into a legacy or zip
-// container. The pickle is emitted from the typed IR (the encoding of
-// tensors, parameters and storages is chosen here, not copied from the
-// input), and storage bytes are streamed from the input's mapped ranges.
+// Part of ckpt-migrate. Serialises a Checkpoint into a legacy, zip or
+// safetensors container, or a shard set of them. The pickle is emitted from the
+// typed IR (the encoding of tensors, parameters and storages is chosen here,
+// not copied from the input), and storage bytes are streamed from the input's
+// mapped ranges.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,7 @@
 
 namespace ckpt {
 class Checkpoint;
+class Value;
 struct TargetSpec;
 class CopyObserver;
 
@@ -39,6 +41,9 @@ struct Encoding {
   /// Told of tensor bytes as they are written (a progress indicator); may
   /// be null.
   CopyObserver *Progress = nullptr;
+  /// What to write instead of the checkpoint's root (one shard of it); its
+  /// nodes are the checkpoint's or live as long. Null writes the root.
+  const Value *Root = nullptr;
 };
 
 /// Writes \p C to \p OS (which must be a seekable or a plain stream; only
@@ -54,6 +59,15 @@ llvm::Error writeCheckpointFile(const Checkpoint &C, llvm::StringRef Path,
 
 /// The container that writeCheckpoint would use for \p C under \p Enc.
 ContainerKind getOutputContainer(const Checkpoint &C, const Encoding &Enc);
+
+/// Writes \p C's root mapping of names to tensors as a Hugging Face shard
+/// set: shards of at most \p MaxShardSize bytes of tensor data (one
+/// larger tensor alone in its shard; tensors sharing a storage together),
+/// named `STEM-00001-of-0000N.EXT` beside \p Path (`DIR/STEM.EXT`), in the
+/// container of \p Enc, and `DIR/STEM.EXT.index.json` with their
+/// `weight_map` and `total_size`. All files appear together or none does.
+llvm::Error writeShardSet(const Checkpoint &C, llvm::StringRef Path,
+                          const Encoding &Enc, uint64_t MaxShardSize);
 
 /// The container an output named \p Path asks for when neither `-format=`
 /// nor a target says: safetensors for `*.safetensors`; torch.save's zip for

@@ -12,10 +12,19 @@ Runs under torch 2.6 with safetensors (the chroot of utils/torch26-python).
       load_file(ST) against torch.load(PT, weights_only=True): prints
       `same N tensors` when every tensor of ST is in PT, equal in dtype,
       shape and bytes; `PT also has K` for the others; else what differs.
-  safetensors26.py roundtrip A.pt B.pt
-      torch.load of both: prints `same state dict` when names, order,
-      dtypes, shapes, bytes, which entries share storage and _metadata are
-      all the same; else what differs.
+  safetensors26.py roundtrip [--any-order] A.pt B.pt
+      torch.load of both: prints `same state dict` when names, order (not
+      with --any-order: a shard set keeps tied entries with the tensor they
+      share), dtypes, shapes, bytes, which entries share storage and
+      _metadata are all the same; else what differs.
+  safetensors26.py shards DIR
+      DIR/hf/model-0000I-of-00003.safetensors and model.safetensors.index.json
+      as transformers' save_pretrained lays them out (sorted, indented
+      index), from DIR/tied.pt without its tied entry; and the same state
+      dict as DIR/hf.pt.
+  safetensors26.py same-set INDEX PT
+      the shard set loaded as transformers does (load_file of each shard the
+      weight_map names, merged) against torch.load(PT): as `same`.
   safetensors26.py metadata ST
       the file's __metadata__, one `key = value` line each, sorted.
 """
@@ -84,11 +93,11 @@ def cmd_same(st, pt):
     return 0
 
 
-def cmd_roundtrip(pa, pb):
+def cmd_roundtrip(pa, pb, any_order=False):
     a = torch.load(pa, weights_only=True)
     b = torch.load(pb, weights_only=True)
     problems = []
-    if list(a) != list(b):
+    if (sorted(a) != sorted(b)) if any_order else (list(a) != list(b)):
         problems.append("names or order differ")
     for k in a:
         if k in b and not same_tensor(a[k], b[k]):
@@ -107,6 +116,53 @@ def cmd_roundtrip(pa, pb):
     return 1 if problems else 0
 
 
+def cmd_shards(d):
+    import json
+    import os
+    sd = torch.load(d + "/tied.pt", weights_only=True)
+    del sd["head.weight"]  # transformers drops tied weights before saving
+    names = list(sd)
+    parts = [names[0:2], names[2:4], names[4:]]
+    os.makedirs(d + "/hf", exist_ok=True)
+    weight_map, total = {}, 0
+    for i, part in enumerate(parts):
+        fname = "model-%05d-of-%05d.safetensors" % (i + 1, len(parts))
+        save_file({k: sd[k].contiguous() for k in part}, d + "/hf/" + fname,
+                  metadata={"format": "pt"})
+        for k in part:
+            weight_map[k] = fname
+            total += sd[k].numel() * sd[k].element_size()
+    with open(d + "/hf/model.safetensors.index.json", "w") as f:
+        json.dump({"metadata": {"total_size": total}, "weight_map": weight_map},
+                  f, indent=2, sort_keys=True)
+    torch.save(dict(sd), d + "/hf.pt")  # the set holds no _metadata
+    return 0
+
+
+def load_set(index):
+    import json
+    import os
+    with open(index) as f:
+        wm = json.load(f)["weight_map"]
+    out = {}
+    for fname in sorted(set(wm.values())):
+        out.update(load_file(os.path.join(os.path.dirname(index), fname)))
+    return out
+
+
+def cmd_same_set(index, pt):
+    a = load_set(index)
+    b = torch.load(pt, weights_only=True)
+    bad = [k for k in a if k not in b or not same_tensor(a[k], b[k])]
+    if bad:
+        print("DIFFERENT: %s" % ", ".join(sorted(bad)))
+        return 1
+    extra = sorted(set(b) - set(a))
+    print("same %d tensors%s" % (len(a), ", PT also has %d: %s" % (
+        len(extra), " ".join(extra)) if extra else ""))
+    return 0
+
+
 def cmd_metadata(st):
     with safe_open(st, "pt") as f:
         for k, v in sorted((f.metadata() or {}).items()):
@@ -121,6 +177,12 @@ def main(argv):
         return cmd_same(argv[1], argv[2])
     if len(argv) == 3 and argv[0] == "roundtrip":
         return cmd_roundtrip(argv[1], argv[2])
+    if len(argv) == 4 and argv[0] == "roundtrip" and argv[1] == "--any-order":
+        return cmd_roundtrip(argv[2], argv[3], any_order=True)
+    if len(argv) == 2 and argv[0] == "shards":
+        return cmd_shards(argv[1])
+    if len(argv) == 3 and argv[0] == "same-set":
+        return cmd_same_set(argv[1], argv[2])
     if len(argv) == 2 and argv[0] == "metadata":
         return cmd_metadata(argv[1])
     sys.stderr.write(__doc__)
