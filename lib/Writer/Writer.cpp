@@ -28,7 +28,11 @@
 #include "llvm/Support/Path.h"
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
+#include <thread>
 
 using namespace llvm;
 using namespace ckpt::pickle;
@@ -883,6 +887,67 @@ Expected<uint32_t> getStorageCRC(const Checkpoint &C, const StorageValue &S) {
   return crc32(arrayRefFromStringRef(S.getData()));
 }
 
+/// The CRC-32s of a zip's storage records, computed by a background thread
+/// in record order when the input did not record them (safetensors, legacy,
+/// DCP inputs, converted storages).
+class CRCPipeline {
+public:
+  CRCPipeline(const Checkpoint &C, ArrayRef<StorageRecord> Records)
+      : C(C), Records(Records), Results(Records.size()) {
+    bool Needed = any_of(Records, [](const StorageRecord &R) {
+      return !R.S->getZipCRC() && !R.S->getData().empty();
+    });
+    if (Needed)
+      Worker = std::thread([this] { run(); });
+  }
+  ~CRCPipeline() {
+    if (Worker.joinable()) {
+      Stop = true;
+      Worker.join();
+    }
+  }
+
+  /// The CRC of record \p I, waiting for the worker if need be.
+  Expected<uint32_t> get(size_t I) {
+    if (!Worker.joinable())
+      return getStorageCRC(C, *Records[I].S);
+    std::unique_lock<std::mutex> Lock(M);
+    Ready.wait(Lock, [&] { return Done > I; });
+    if (!Results[I].Error.empty())
+      return makeError("{0}", Results[I].Error);
+    return Results[I].CRC;
+  }
+
+private:
+  struct Result {
+    uint32_t CRC = 0;
+    std::string Error;
+  };
+  void run() {
+    for (size_t I = 0; I != Records.size() && !Stop; ++I) {
+      Result R;
+      Expected<uint32_t> CRC = getStorageCRC(C, *Records[I].S);
+      if (CRC)
+        R.CRC = *CRC;
+      else
+        R.Error = toString(CRC.takeError());
+      std::lock_guard<std::mutex> Lock(M);
+      Results[I] = std::move(R);
+      Done = I + 1;
+      Ready.notify_one();
+    }
+  }
+
+  const Checkpoint &C;
+  ArrayRef<StorageRecord> Records;
+  std::vector<Result> Results;
+  std::mutex M;
+  std::condition_variable Ready;
+  size_t Done = 0;
+  std::atomic<bool> Stop{false};
+  std::thread Worker;
+};
+
 Error writeLegacy(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
                   const Encoding &Enc) {
   const ContainerInfo &CI = C.getContainer();
@@ -1032,8 +1097,13 @@ Error writeZip(const Checkpoint &C, raw_ostream &OS, FileCopyStream *Direct,
   std::vector<StorageRecord> Records = PE.records();
   if (!Wanted(".format_version"))
     sortByKey(Records);
-  for (const StorageRecord &R : Records) {
-    Expected<uint32_t> CRC = getStorageCRC(C, *R.S);
+  // Each record's CRC-32 goes in its local header, before its bytes. Those
+  // the input did not record are computed on a second thread, one record
+  // ahead of the copy, so that reading for the CRC and copying overlap.
+  CRCPipeline CRCs(C, Records);
+  for (size_t I = 0; I != Records.size(); ++I) {
+    const StorageRecord &R = Records[I];
+    Expected<uint32_t> CRC = CRCs.get(I);
     if (!CRC)
       return CRC.takeError();
     if (Error E = Z.addRecord(("data/" + R.Key).str(), R.S->getData().size(),

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ckpt/Config/Version.inc"
 #include "ckpt/Container/Archive.h"
 #include "ckpt/Container/Container.h"
 #include "ckpt/IR/Parser.h"
@@ -158,6 +159,10 @@ static cl::opt<bool>
 static cl::opt<std::string> OutputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"),
                                            cl::init("-"), cl::cat(Category));
+
+static cl::opt<bool>
+    ForceOutput("f", cl::desc("Write a binary checkpoint even to a terminal"),
+                cl::cat(Category));
 
 static cl::opt<bool> PrintIR("S",
                              cl::desc("Print the checkpoint as textual IR"),
@@ -696,6 +701,12 @@ static int toolMain(int argc, char **argv) {
   ToolName = sys::path::filename(argv[0]);
   // A file-size limit must surface as a write error, not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
+  cl::SetVersionPrinter([](raw_ostream &OS) {
+    OS << "ckpt-migrate version " << CKPT_VERSION;
+    if (*CKPT_COMMIT)
+      OS << " (commit " << CKPT_COMMIT << ")";
+    OS << "\n  built with LLVM " << CKPT_LLVM_VERSION << "\n";
+  });
   cl::HideUnrelatedOptions({&Category, &PassCategory, &BatchCategory});
   // LLVM's own -stats switch turns on our per-pass statistics.
   if (cl::Option *O = cl::getRegisteredOptions().lookup("stats")) {
@@ -886,11 +897,13 @@ static int toolMain(int argc, char **argv) {
 
   bool WantsText =
       PrintIR || Summary || ListTensors || ListRecords || DumpPickle || DryRun;
-  if (!Batch && !WantsText && OutputFilename == "-" &&
+  // As opt with bitcode: binary output never pours into a terminal by
+  // accident.
+  if (!Batch && !WantsText && OutputFilename == "-" && !ForceOutput &&
       sys::Process::StandardOutIsDisplayed()) {
     WithColor::error(errs(), ToolName)
         << "refusing to write a binary checkpoint to a terminal; use -o FILE "
-           "(or -S for text)\n";
+           "(or -S for text, or -f to force)\n";
     return 1;
   }
 
