@@ -39,6 +39,8 @@ config.substitutions.append(("%gen", "%s %s" % (config.python_torch, os.path.joi
 config.substitutions.append(("%torchdesc", "%s %s" % (config.python_torch, os.path.join(inputs, "torch_describe.py"))))
 config.substitutions.append(("%corpus", config.corpus_dir))
 config.substitutions.append(("%plugins", config.ckpt_lib_dir))
+config.substitutions.append(("%build_root", config.ckpt_obj_root))
+config.substitutions.append(("%src_root", config.ckpt_src_root))
 
 # Features: torch (the real consumer), corpus (../shared/corpus present).
 def _has_torch():

@@ -12,6 +12,7 @@ PKGS=(
   libtorch-dev                            # the C++ consumer in test/Libtorch
   zlib1g-dev                              # -scan inflates deflated pickles
   bsdutils                                # script(1): a terminal for progress tests
+  dpkg-dev                                # cpack -G DEB: dpkg-shlibdeps, dpkg-deb
 )
 
 missing=()

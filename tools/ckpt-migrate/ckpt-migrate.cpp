@@ -729,13 +729,23 @@ static int toolMain(int argc, char **argv) {
   std::vector<std::unique_ptr<PassSpecSet>> UserPasses;
   if (!PassFiles.empty()) {
     std::vector<std::string> Includes;
-    // The project's include/ (for ckpt/Passes/PassBase.td): next to the
-    // build tree's bin/, or where the sources were configured.
-    SmallString<256> FromExe(sys::path::parent_path(
-        sys::fs::getMainExecutable(argv[0], (void *)&toolMain)));
-    sys::path::append(FromExe, "..", "..", "include");
-    Includes.push_back(std::string(FromExe));
-    Includes.push_back(CKPT_SOURCE_INCLUDE_DIR);
+    // The project's include/ (for ckpt/Passes/PassBase.td): an installed
+    // tool's P/include beside P/bin; else a build tree's, whose sources
+    // are two folders up or where they were configured.
+    std::string Exe = sys::fs::getMainExecutable(argv[0], (void *)&toolMain);
+    StringRef ExeDir = sys::path::parent_path(Exe);
+    SmallString<256> Installed(ExeDir);
+    sys::path::append(Installed, "..", "include");
+    SmallString<256> Marker(Installed);
+    sys::path::append(Marker, "ckpt", "Passes", "PassBase.td");
+    if (sys::fs::exists(Marker)) {
+      Includes.push_back(std::string(Installed));
+    } else {
+      SmallString<256> Tree(ExeDir);
+      sys::path::append(Tree, "..", "..", "include");
+      Includes.push_back(std::string(Tree));
+      Includes.push_back(CKPT_SOURCE_INCLUDE_DIR);
+    }
     for (const std::string &D : PassIncludeDirs)
       Includes.push_back(D);
     for (const std::string &F : PassFiles) {
