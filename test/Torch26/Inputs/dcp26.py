@@ -3,9 +3,9 @@
   dcp26.py write DIR
       DIR/single: dcp.save of a model's and an Adam optimizer's state dicts,
       an int, a nested dict of plain values and a tensor, in one process;
-      DIR/sharded: dcp.save by two processes (gloo on the loopback) of
-      DTensors sharded by rows (float32) and by columns (int64), a
-      replicated one, and an int.
+      DIR/sharded: the layout two ranks' dcp.save writes for DTensors
+      sharded by rows (float32) and by columns (int64), a replicated one
+      and an int, built with DCP's own classes (see _write_sharded).
   dcp26.py load DIR REF.pt
       dcp.load into a state dict shaped as torch.load(REF.pt) but of zeros
       (and ints 0): prints `dcp.load gives every value` when it then equals
@@ -17,35 +17,65 @@
       the first path that differs.
 """
 import os
-import socket
 import sys
 import tempfile
 import warnings
 
 import torch
-import torch.distributed as dist
 import torch.distributed.checkpoint as dcp
-import torch.multiprocessing as mp
 import torch.nn as nn
 
 warnings.simplefilter("ignore")
 
 
-def _sharded(rank, world, out, port):
-    from torch.distributed.device_mesh import init_device_mesh
-    from torch.distributed.tensor import Replicate, Shard, distribute_tensor
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
-                      USE_LIBUV="0")
-    dist.init_process_group("gloo", rank=rank, world_size=world)
-    mesh = init_device_mesh("cpu", (world,))
+def _write_sharded(out):
+    """What dcp.save of DTensors writes from two ranks, laid out directly
+    with DCP's own classes (no process group, no network: deterministic):
+    rows (6x5 float32) split by rows, cols (3x4 int64) by columns, each
+    rank's chunks back to back in __<rank>_0.distcp, and rep replicated
+    (rank 0 writes it)."""
+    import io
+    import pickle
+    from torch.distributed.checkpoint.filesystem import _StorageInfo
+    from torch.distributed.checkpoint.metadata import (
+        BytesStorageMetadata, ChunkStorageMetadata, Metadata, MetadataIndex,
+        TensorProperties, TensorStorageMetadata)
+    os.makedirs(out)
     rows = torch.arange(30, dtype=torch.float32).view(6, 5)
     cols = torch.arange(12, dtype=torch.int64).view(3, 4)
-    sd = {"model": {"rows": distribute_tensor(rows, mesh, [Shard(0)]),
-                    "cols": distribute_tensor(cols, mesh, [Shard(1)]),
-                    "rep": distribute_tensor(torch.ones(3), mesh, [Replicate()])},
-          "epoch": 3}
-    dcp.save(sd, checkpoint_id=out)
-    dist.destroy_process_group()
+    rep = torch.ones(3)
+    files = {0: io.BytesIO(), 1: io.BytesIO()}
+    sd_meta, planner, storage = {}, {}, {}
+
+    def put(rank, fqn, value, offsets=None):
+        f = files[rank]
+        start = f.tell()
+        torch.save(value, f)
+        idx = (MetadataIndex(fqn, torch.Size(offsets), 0) if offsets is not None
+               else MetadataIndex(fqn))
+        storage[idx] = _StorageInfo("__%d_0.distcp" % rank, start, f.tell() - start)
+
+    def tensor(fqn, path, full, chunks):
+        sd_meta[fqn] = TensorStorageMetadata(
+            TensorProperties(dtype=full.dtype), full.size(),
+            [ChunkStorageMetadata(torch.Size(o), c.size()) for _, o, c in chunks])
+        planner[fqn] = path
+        for rank, o, c in chunks:
+            put(rank, fqn, c.clone(), o)
+
+    tensor("model.rows", ("model", "rows"), rows,
+           [(0, (0, 0), rows[:3]), (1, (3, 0), rows[3:])])
+    tensor("model.cols", ("model", "cols"), cols,
+           [(0, (0, 0), cols[:, :2]), (1, (0, 2), cols[:, 2:])])
+    tensor("model.rep", ("model", "rep"), rep, [(0, (0,), rep)])
+    sd_meta["epoch"] = BytesStorageMetadata()
+    planner["epoch"] = ("epoch",)
+    put(0, "epoch", 3)
+    for rank, f in files.items():
+        with open(os.path.join(out, "__%d_0.distcp" % rank), "wb") as o:
+            o.write(f.getvalue())
+    with open(os.path.join(out, ".metadata"), "wb") as o:
+        pickle.dump(Metadata(sd_meta, planner, storage), o)
 
 
 def cmd_write(d):
@@ -58,10 +88,7 @@ def cmd_write(d):
           "extra": {"lr": 0.1, "name": "x", "sizes": [1, 2]},
           "t": torch.arange(6, dtype=torch.int64).view(2, 3)}
     dcp.save(sd, checkpoint_id=os.path.join(d, "single"))
-    with socket.socket() as s:  # a free port for the two processes
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    mp.spawn(_sharded, args=(2, os.path.join(d, "sharded"), port), nprocs=2)
+    _write_sharded(os.path.join(d, "sharded"))
     return 0
 
 
