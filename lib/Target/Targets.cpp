@@ -16,25 +16,6 @@ using namespace llvm;
 
 namespace ckpt {
 
-std::optional<ReleaseVersion> parseReleaseVersion(StringRef S) {
-  SmallVector<StringRef, 3> Parts;
-  S.split(Parts, '.');
-  if (Parts.size() != 2 && Parts.size() != 3)
-    return std::nullopt;
-  unsigned N[3] = {0, 0, 0};
-  for (size_t I = 0; I < Parts.size(); ++I)
-    if (Parts[I].empty() ||
-        !llvm::all_of(Parts[I], [](char C) { return C >= '0' && C <= '9'; }) ||
-        Parts[I].getAsInteger(10, N[I]))
-      return std::nullopt;
-  ReleaseVersion V;
-  V.Major = N[0];
-  V.Minor = N[1];
-  if (Parts.size() == 3)
-    V.Patch = N[2];
-  return V;
-}
-
 const TargetSpec *lookupTarget(StringRef Version) {
   // torch.__version__ may carry a local part: "1.13.1+cu117".
   Version = Version.trim().split('+').first;

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Emitters.h"
+#include "ckpt/Support/ReleaseVersion.h"
 #include "ckpt/TableGen/RecordUtils.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -162,37 +163,6 @@ bool isDottedName(StringRef S) {
 //===----------------------------------------------------------------------===//
 // Model
 //===----------------------------------------------------------------------===//
-
-struct Version {
-  unsigned Major = 0, Minor = 0;
-  std::optional<unsigned> Patch;
-  /// Orders releases; a missing patch counts as 0.
-  std::tuple<unsigned, unsigned, unsigned> key() const {
-    return {Major, Minor, Patch.value_or(0)};
-  }
-};
-
-/// N.N or N.N.N, decimal without leading zeros.
-std::optional<Version> parseVersion(StringRef S) {
-  SmallVector<StringRef, 3> Parts;
-  S.split(Parts, '.');
-  if (Parts.size() != 2 && Parts.size() != 3)
-    return std::nullopt;
-  unsigned N[3] = {0, 0, 0};
-  for (size_t I = 0; I < Parts.size(); ++I) {
-    StringRef P = Parts[I];
-    if (P.empty() || !llvm::all_of(P, isDigit) ||
-        (P.size() > 1 && P.front() == '0') || P.size() > 6 ||
-        P.getAsInteger(10, N[I]))
-      return std::nullopt;
-  }
-  Version V;
-  V.Major = N[0];
-  V.Minor = N[1];
-  if (Parts.size() == 3)
-    V.Patch = N[2];
-  return V;
-}
 
 /// One Release record, read but not yet checked.
 struct ReleaseDef {
@@ -705,9 +675,9 @@ std::vector<Issue> TargetModelBuilder::check(const ReleaseDef &D) {
 void TargetModelBuilder::checkVersions() {
   StringMap<const ReleaseDef *> ByVersion;
   const ReleaseDef *Prev = nullptr;
-  std::optional<Version> PrevV;
+  std::optional<ReleaseVersion> PrevV;
   for (const auto &D : Releases) {
-    std::optional<Version> V = parseVersion(D->Version);
+    std::optional<ReleaseVersion> V = parseReleaseVersion(D->Version);
     if (!V) {
       error(versionLoc(*D),
             "invalid version '" + D->Version + "' (expected N.N or N.N.N)");

@@ -218,8 +218,8 @@ TEST(TargetSpecTest, ParseReleaseVersion) {
             parseReleaseVersion("0.4.1")->key());
   EXPECT_LT(parseReleaseVersion("1.9")->key(),
             parseReleaseVersion("1.10")->key());
-  for (const char *Bad :
-       {"", "1", "1.", ".1", "1.2.3.4", "1.x", "1.-2", "1.2+cu117", " 1.2"})
+  for (const char *Bad : {"", "1", "1.", ".1", "1.2.3.4", "1.x", "1.-2",
+                          "1.2+cu117", " 1.2", "01.2", "1.013", "1.1234567"})
     EXPECT_FALSE(parseReleaseVersion(Bad)) << Bad;
 }
 

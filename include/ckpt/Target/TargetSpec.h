@@ -13,6 +13,7 @@
 #ifndef CKPT_TARGET_TARGETSPEC_H
 #define CKPT_TARGET_TARGETSPEC_H
 
+#include "ckpt/Support/ReleaseVersion.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include <optional>
@@ -80,19 +81,6 @@ llvm::ArrayRef<TargetSpec> getTargetSpecs();
 /// The release named \p Version ("0.4.0", "0.4", "1.13"); null if unknown.
 const TargetSpec *lookupTarget(llvm::StringRef Version);
 
-/// A release number as written in Versions.td and on the command line:
-/// "N.N" or "N.N.N", decimal components.
-struct ReleaseVersion {
-  unsigned Major = 0, Minor = 0;
-  std::optional<unsigned> Patch;
-  /// (major, minor, patch), a missing patch as 0: orders releases.
-  std::tuple<unsigned, unsigned, unsigned> key() const {
-    return {Major, Minor, Patch.value_or(0)};
-  }
-};
-
-/// Parses \p S as a ReleaseVersion; std::nullopt if it is not one.
-std::optional<ReleaseVersion> parseReleaseVersion(llvm::StringRef S);
 
 } // namespace ckpt
 
