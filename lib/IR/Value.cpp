@@ -169,6 +169,16 @@ bool TensorValue::isContiguous() const {
   return true;
 }
 
+SmallVector<int64_t, 4> getContiguousStrides(ArrayRef<int64_t> Sizes) {
+  SmallVector<int64_t, 4> Strides(Sizes.size());
+  int64_t Step = 1;
+  for (size_t I = Sizes.size(); I-- > 0;) {
+    Strides[I] = Step;
+    Step *= std::max<int64_t>(Sizes[I], 1);
+  }
+  return Strides;
+}
+
 SmallVectorImpl<DictItem> *getDictItems(Value *V) {
   if (auto *M = dyn_cast_or_null<MappingValue>(V))
     return &M->getItems();

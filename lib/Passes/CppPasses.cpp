@@ -403,15 +403,10 @@ private:
     }
     if (N * getDTypeSize(*T) != Bytes->size())
       return nullptr;
-    SmallVector<int64_t, 4> Strides(Sizes.size());
-    int64_t Step = 1;
+    SmallVector<int64_t, 4> Strides = getContiguousStrides(Sizes);
     if (Fortran->getValue()) {
+      int64_t Step = 1;
       for (size_t I = 0; I != Sizes.size(); ++I) {
-        Strides[I] = Step;
-        Step *= std::max<int64_t>(Sizes[I], 1);
-      }
-    } else {
-      for (size_t I = Sizes.size(); I-- > 0;) {
         Strides[I] = Step;
         Step *= std::max<int64_t>(Sizes[I], 1);
       }

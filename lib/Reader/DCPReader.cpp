@@ -254,12 +254,7 @@ Expected<Value *> DCPReader::readTensor(StringRef FQN, Value *Meta) {
   // Written by several ranks: assembled, contiguous, in memory.
   unsigned ES = getDTypeSize(*DT);
   std::string Bytes(Numel * ES, '\0');
-  SmallVector<int64_t, 4> Full(Size->size());
-  int64_t Step = 1;
-  for (size_t D = Size->size(); D-- > 0;) {
-    Full[D] = Step;
-    Step *= std::max<int64_t>((*Size)[D], 1);
-  }
+  SmallVector<int64_t, 4> Full = getContiguousStrides(*Size);
   for (const Chunk &P : Parts) {
     StorageValue *S = P.T->getStorage();
     StringRef Src = S->getData();

@@ -19,17 +19,6 @@ namespace ckpt {
 
 namespace {
 
-/// Row-major strides of \p Shape.
-SmallVector<int64_t, 4> contiguousStrides(ArrayRef<int64_t> Shape) {
-  SmallVector<int64_t, 4> Strides(Shape.size());
-  int64_t Step = 1;
-  for (size_t I = Shape.size(); I-- > 0;) {
-    Strides[I] = Step;
-    Step *= std::max<int64_t>(Shape[I], 1);
-  }
-  return Strides;
-}
-
 /// A JSON array of integers, or std::nullopt.
 std::optional<SmallVector<int64_t, 4>> getInts(const json::Value *V) {
   const json::Array *A = V ? V->getAsArray() : nullptr;
@@ -43,6 +32,26 @@ std::optional<SmallVector<int64_t, 4>> getInts(const json::Value *V) {
     Out.push_back(*I);
   }
   return Out;
+}
+
+/// The error for ckpt-migrate's `__metadata__` record \p Key when it is not
+/// \p Shape.
+Error badRecord(StringRef Key, StringRef Shape) {
+  return decodeError(8, "safetensors __metadata__ '{0}' is not {1}", Key,
+                     Shape);
+}
+
+/// ckpt-migrate's `__metadata__` record \p Text, a JSON array; std::nullopt
+/// when it is not one.
+std::optional<json::Array> parseRecordArray(StringRef Text) {
+  Expected<json::Value> J = json::parse(Text);
+  if (!J) {
+    consumeError(J.takeError());
+    return std::nullopt;
+  }
+  if (json::Array *A = J->getAsArray())
+    return std::move(*A);
+  return std::nullopt;
 }
 
 /// A scalar of `_metadata` from its JSON form.
@@ -63,17 +72,10 @@ Value *makeScalar(Checkpoint &C, const json::Value &V) {
 /// `_metadata` from SafetensorsModuleVersionsKey's JSON.
 Expected<Value *> makeModuleVersions(Checkpoint &C, StringRef Text) {
   auto Bad = [] {
-    return decodeError(8,
-                       "safetensors __metadata__ '{0}' is not "
-                       "[[prefix, [[key, value], ...]], ...]",
-                       SafetensorsModuleVersionsKey);
+    return badRecord(SafetensorsModuleVersionsKey,
+                     "[[prefix, [[key, value], ...]], ...]");
   };
-  Expected<json::Value> J = json::parse(Text);
-  if (!J) {
-    consumeError(J.takeError());
-    return Bad();
-  }
-  const json::Array *Entries = J->getAsArray();
+  std::optional<json::Array> Entries = parseRecordArray(Text);
   if (!Entries)
     return Bad();
   auto *Metadata =
@@ -97,6 +99,66 @@ Expected<Value *> makeModuleVersions(Checkpoint &C, StringRef Text) {
         {C.create<StrValue>((*Pair)[0].getAsString()->str()), Inner});
   }
   return Metadata;
+}
+
+/// The tensors of SafetensorsAliasesKey's \p Text, which view the storages
+/// of the stored tensors \p ByName, appended to \p SD.
+Error addAliases(Checkpoint &C, StateDictValue &SD,
+                 StringMap<TensorValue *> &ByName, StringRef Text) {
+  auto Bad = [] {
+    return badRecord(SafetensorsAliasesKey,
+                     "[[name, stored tensor, offset, [shape], [stride]], "
+                     "...] over stored tensors");
+  };
+  std::optional<json::Array> Entries = parseRecordArray(Text);
+  if (!Entries)
+    return Bad();
+  for (const json::Value &E : *Entries) {
+    const json::Array *A = E.getAsArray();
+    if (!A || A->size() != 5)
+      return Bad();
+    std::optional<StringRef> Name = (*A)[0].getAsString();
+    std::optional<StringRef> Of = (*A)[1].getAsString();
+    std::optional<int64_t> Offset = (*A)[2].getAsInteger();
+    auto Shape = getInts(&(*A)[3]);
+    auto Stride = getInts(&(*A)[4]);
+    TensorValue *Base = Of ? ByName.lookup(*Of) : nullptr;
+    if (!Name || !Base || !Offset || *Offset < 0 || !Shape || !Stride ||
+        Shape->size() != Stride->size() || ByName.count(*Name) ||
+        any_of(*Shape, [](int64_t D) { return D < 0; }) ||
+        any_of(*Stride, [](int64_t D) { return D < 0; }))
+      return Bad();
+    auto *TV = C.create<TensorValue>(Base->getForm(), Base->getStorage(),
+                                     Base->getDType());
+    TV->setShape(*Shape, *Stride);
+    TV->setOffset(*Offset);
+    TV->setDTypeGlobal(Base->getDTypeGlobal());
+    SD.getItems().push_back({C.create<StrValue>(Name->str()), TV});
+    ByName[*Name] = TV;
+  }
+  return Error::success();
+}
+
+/// Puts \p SD's items in the order SafetensorsOrderKey's \p Text records: a
+/// permutation of its names.
+Error applyOrder(Checkpoint &C, StateDictValue &SD,
+                 StringMap<TensorValue *> &ByName, StringRef Text) {
+  auto Bad = [] {
+    return badRecord(SafetensorsOrderKey, "the list of the tensors' names");
+  };
+  std::optional<json::Array> Names = parseRecordArray(Text);
+  if (!Names || Names->size() != SD.size())
+    return Bad();
+  SmallVector<DictItem, 0> Items;
+  StringSet<> Seen;
+  for (const json::Value &N : *Names) {
+    std::optional<StringRef> Name = N.getAsString();
+    if (!Name || !Seen.insert(*Name).second || !ByName.count(*Name))
+      return Bad();
+    Items.push_back({C.create<StrValue>(Name->str()), ByName[*Name]});
+  }
+  SD.getItems() = std::move(Items);
+  return Error::success();
 }
 
 } // namespace
@@ -132,7 +194,7 @@ Error readSafetensors(Checkpoint &C, MemoryBufferRef Buf) {
         C.create<TensorValue>(Untyped ? TensorValue::Form::RebuildTensorV3
                                       : TensorValue::Form::RebuildTensorV2,
                               S, *DT);
-    TV->setShape(T.Shape, contiguousStrides(T.Shape));
+    TV->setShape(T.Shape, getContiguousStrides(T.Shape));
     if (Untyped)
       TV->setDTypeGlobal(
           C.create<GlobalValue>("torch", getDTypeTorchName(*DT).str()));
@@ -143,44 +205,8 @@ Error readSafetensors(Checkpoint &C, MemoryBufferRef Buf) {
   std::string Order;
   for (const auto &[Key, Text] : H->Metadata) {
     if (Key == SafetensorsAliasesKey) {
-      auto Bad = [&] {
-        return decodeError(8,
-                           "safetensors __metadata__ '{0}' is not [[name, "
-                           "stored tensor, offset, [shape], [stride]], "
-                           "...] over stored tensors",
-                           SafetensorsAliasesKey);
-      };
-      Expected<json::Value> J = json::parse(Text);
-      if (!J) {
-        consumeError(J.takeError());
-        return Bad();
-      }
-      const json::Array *Entries = J->getAsArray();
-      if (!Entries)
-        return Bad();
-      for (const json::Value &E : *Entries) {
-        const json::Array *A = E.getAsArray();
-        if (!A || A->size() != 5)
-          return Bad();
-        std::optional<StringRef> Name = (*A)[0].getAsString();
-        std::optional<StringRef> Of = (*A)[1].getAsString();
-        std::optional<int64_t> Offset = (*A)[2].getAsInteger();
-        auto Shape = getInts(&(*A)[3]);
-        auto Stride = getInts(&(*A)[4]);
-        TensorValue *Base = Of ? ByName.lookup(*Of) : nullptr;
-        if (!Name || !Base || !Offset || *Offset < 0 || !Shape || !Stride ||
-            Shape->size() != Stride->size() || ByName.count(*Name) ||
-            any_of(*Shape, [](int64_t D) { return D < 0; }) ||
-            any_of(*Stride, [](int64_t D) { return D < 0; }))
-          return Bad();
-        auto *TV = C.create<TensorValue>(Base->getForm(), Base->getStorage(),
-                                         Base->getDType());
-        TV->setShape(*Shape, *Stride);
-        TV->setOffset(*Offset);
-        TV->setDTypeGlobal(Base->getDTypeGlobal());
-        SD->getItems().push_back({C.create<StrValue>(Name->str()), TV});
-        ByName[*Name] = TV;
-      }
+      if (Error E = addAliases(C, *SD, ByName, Text))
+        return E;
       continue;
     }
     if (Key == SafetensorsOrderKey) {
@@ -198,32 +224,9 @@ Error readSafetensors(Checkpoint &C, MemoryBufferRef Buf) {
     }
     CI.Records.push_back({Key, Text});
   }
-  // The state dict's own order, if recorded: a permutation of its names.
-  if (!Order.empty()) {
-    auto Bad = [] {
-      return decodeError(8,
-                         "safetensors __metadata__ '{0}' is not the list "
-                         "of the tensors' names",
-                         SafetensorsOrderKey);
-    };
-    Expected<json::Value> J = json::parse(Order);
-    if (!J) {
-      consumeError(J.takeError());
-      return Bad();
-    }
-    const json::Array *Names = J->getAsArray();
-    if (!Names || Names->size() != SD->size())
-      return Bad();
-    SmallVector<DictItem, 0> Items;
-    StringSet<> Seen;
-    for (const json::Value &N : *Names) {
-      std::optional<StringRef> Name = N.getAsString();
-      if (!Name || !Seen.insert(*Name).second || !ByName.count(*Name))
-        return Bad();
-      Items.push_back({C.create<StrValue>(Name->str()), ByName[*Name]});
-    }
-    SD->getItems() = std::move(Items);
-  }
+  if (!Order.empty())
+    if (Error E = applyOrder(C, *SD, ByName, Order))
+      return E;
   C.setRoot(SD);
   return Error::success();
 }

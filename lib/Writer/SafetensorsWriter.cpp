@@ -135,15 +135,13 @@ Error writeSafetensors(const Checkpoint &C, raw_ostream &OS,
     if (!Name)
       return makeError("$: a key that is not a string; safetensors names "
                        "tensors by strings");
-    const Value *V = It.second;
-    if (auto *P = dyn_cast<ParameterValue>(V))
-      V = P->getTensor();
-    auto *T = dyn_cast_or_null<TensorValue>(V);
-    if (!T)
+    std::optional<TensorPlace> Place = getTensorPlace(It.second);
+    if (!Place)
       return makeError("$['{0}']: not a tensor; safetensors holds tensors "
                        "only (keep one state dict of a training checkpoint "
                        "with -passes=select{{key=KEY})",
                        *Name);
+    const TensorValue *T = Place->T;
     if (getDTypeSafetensorsName(T->getDType()).empty())
       return makeError("$['{0}']: safetensors has no dtype {1} (widen-dtype "
                        "converts some dtypes exactly)",
@@ -152,15 +150,10 @@ Error writeSafetensors(const Checkpoint &C, raw_ostream &OS,
       return makeError("$['{0}']: safetensors holds plain tensors only, not "
                        "tensor subclasses or quantized tensors",
                        *Name);
-    const StorageValue *S = T->getStorage();
-    int64_t Offset = T->getOffset();
-    if (const StorageValue *Root = S->getViewRoot()) {
-      Offset += S->getViewOffset();
-      S = Root;
-    }
-    if (!S->hasData())
+    if (!Place->S->hasData())
       return makeError("$['{0}']: its storage has no bytes to write", *Name);
-    Entries.push_back({Name->str(), T, Entries.size(), S, Offset});
+    Entries.push_back(
+        {Name->str(), T, Entries.size(), Place->S, Place->Offset});
   }
   std::vector<std::pair<std::string, std::string>> Metadata;
   if (auto *SD = dyn_cast<StateDictValue>(Root))

@@ -29,18 +29,6 @@ struct Shard {
   uint64_t Bytes = 0;
 };
 
-/// The storage a root item's tensor lives on (the root of a 0.x view), or
-/// null when the value is not a tensor.
-const StorageValue *getItemStorage(const Value *V) {
-  if (auto *P = dyn_cast<ParameterValue>(V))
-    V = P->getTensor();
-  auto *T = dyn_cast_or_null<TensorValue>(V);
-  if (!T)
-    return nullptr;
-  const StorageValue *S = T->getStorage();
-  return S->getViewRoot() ? S->getViewRoot() : S;
-}
-
 } // namespace
 
 Error writeShardSet(const Checkpoint &C, StringRef Path, const Encoding &Enc,
@@ -56,7 +44,8 @@ Error writeShardSet(const Checkpoint &C, StringRef Path, const Encoding &Enc,
   DenseMap<const StorageValue *, size_t> ShardOf;
   for (const DictItem &It : Root->items()) {
     std::optional<StringRef> Name = getStringValue(It.first);
-    const StorageValue *S = getItemStorage(It.second);
+    std::optional<TensorPlace> Place = getTensorPlace(It.second);
+    const StorageValue *S = Place ? Place->S : nullptr;
     if (!Name || !S)
       return makeError("$['{0}']: a shard set holds tensors only (keep one "
                        "state dict of a training checkpoint with "

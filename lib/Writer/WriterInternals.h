@@ -11,6 +11,7 @@
 #include "ckpt/Support/FileRange.h"
 #include "ckpt/Writer/Writer.h"
 #include "llvm/Support/raw_ostream.h"
+#include <optional>
 
 namespace ckpt {
 
@@ -19,6 +20,28 @@ namespace ckpt {
 llvm::Error writeBytes(const Checkpoint &C, llvm::StringRef Bytes,
                        llvm::raw_ostream &OS, FileCopyStream *Direct,
                        const Encoding &Enc);
+
+/// Where a tensor's elements lie: its storage (the root of a 0.x storage
+/// view) and its offset there, in elements.
+struct TensorPlace {
+  const TensorValue *T;
+  const StorageValue *S;
+  int64_t Offset;
+};
+
+/// The place of \p V, a tensor or a Parameter's tensor; std::nullopt for
+/// anything else.
+inline std::optional<TensorPlace> getTensorPlace(const Value *V) {
+  if (auto *P = llvm::dyn_cast_or_null<ParameterValue>(V))
+    V = P->getTensor();
+  auto *T = llvm::dyn_cast_or_null<TensorValue>(V);
+  if (!T)
+    return std::nullopt;
+  const StorageValue *S = T->getStorage();
+  if (const StorageValue *Root = S->getViewRoot())
+    return TensorPlace{T, Root, T->getOffset() + int64_t(S->getViewOffset())};
+  return TensorPlace{T, S, T->getOffset()};
+}
 
 /// The value \p Enc says to write: its Root, else \p C's.
 inline const Value *getRootToWrite(const Checkpoint &C, const Encoding &Enc) {

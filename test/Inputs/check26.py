@@ -174,15 +174,26 @@ def _leaf_repr(obj):
     return "%s.%s %s" % (t.__module__, t.__qualname__, r)
 
 
-def cmd_describe(path, values):
+def _load_all(path):
+    """(True, torch.load(path, weights_only=False)) with warnings silenced;
+    (False, None) after printing ERROR and DETAIL lines when it fails."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            obj = torch.load(path, map_location="cpu", weights_only=False)
+            return True, torch.load(path, map_location="cpu",
+                                    weights_only=False)
         except Exception as e:  # noqa: BLE001
             print("ERROR: %s" % _first(e))
             print("DETAIL: %s: %s" % (type(e).__name__, _detail(e)))
-            return 1
+            return False, None
+
+
+def cmd_describe(path, values):
+    ok, obj = _load_all(path)
+    if not ok:
+        return 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         out = []
         vals = [] if values else None
         _walk(obj, "$", set(), out, vals)
@@ -237,14 +248,11 @@ def _value_bytes(t):
 
 
 def cmd_values(path):
+    ok, obj = _load_all(path)
+    if not ok:
+        return 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            obj = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as e:  # noqa: BLE001
-            print("ERROR: %s" % _first(e))
-            print("DETAIL: %s: %s" % (type(e).__name__, _detail(e)))
-            return 1
         out, vals = [], []
         _walk(obj, "$", set(), out, vals)
         out.sort(key=lambda pt: pt[0])

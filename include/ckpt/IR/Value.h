@@ -744,6 +744,11 @@ public:
   }
 };
 
+/// The row-major contiguous strides of a tensor of \p Sizes (a size of 0
+/// counts as 1, as torch computes them).
+llvm::SmallVector<int64_t, 4>
+getContiguousStrides(llvm::ArrayRef<int64_t> Sizes);
+
 /// The items of a dict-like node: a dict, state dict or optimizer state, or
 /// an object built by SETITEMS (an OrderedDict); null for anything else.
 llvm::SmallVectorImpl<DictItem> *getDictItems(Value *V);

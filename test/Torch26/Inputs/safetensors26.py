@@ -80,8 +80,8 @@ def cmd_write(d):
     return 0
 
 
-def cmd_same(st, pt):
-    a = load_file(st)
+def _same(a, pt):
+    """Prints how the tensors \p a compare with torch.load(PT)."""
     b = torch.load(pt, weights_only=True)
     bad = [k for k in a if k not in b or not same_tensor(a[k], b[k])]
     if bad:
@@ -91,6 +91,10 @@ def cmd_same(st, pt):
     print("same %d tensors%s" % (len(a), ", PT also has %d: %s" % (
         len(extra), " ".join(extra)) if extra else ""))
     return 0
+
+
+def cmd_same(st, pt):
+    return _same(load_file(st), pt)
 
 
 def cmd_roundtrip(pa, pb, any_order=False):
@@ -151,16 +155,7 @@ def load_set(index):
 
 
 def cmd_same_set(index, pt):
-    a = load_set(index)
-    b = torch.load(pt, weights_only=True)
-    bad = [k for k in a if k not in b or not same_tensor(a[k], b[k])]
-    if bad:
-        print("DIFFERENT: %s" % ", ".join(sorted(bad)))
-        return 1
-    extra = sorted(set(b) - set(a))
-    print("same %d tensors%s" % (len(a), ", PT also has %d: %s" % (
-        len(extra), " ".join(extra)) if extra else ""))
-    return 0
+    return _same(load_set(index), pt)
 
 
 def cmd_metadata(st):
