@@ -274,6 +274,9 @@ def DropSchedulerLambdas : Pass<"drop-scheduler-lambdas"> {
     overwrite the scheduler's callables with None. Drops every `lr_lambdas`
     entry whose elements are all None.
   }];
+  let statistics = [
+    Statistic<"lr-lambdas-dropped", "lr_lambdas entries of None dropped">
+  ];
   let constructor = "ckpt::createDropSchedulerLambdasPass";
 }
 
@@ -534,11 +537,17 @@ def StateDictsToDicts : Pass<"state-dicts-to-dicts"> {
     libtorch's `torch::pickle_load` reads plain dicts only (`Expected
     GenericDict but got None` on an OrderedDict). Keys keep their order.
   }];
+  let statistics = [
+    Statistic<"state-dicts-converted", "State dicts made plain dicts">
+  ];
   let constructor = "ckpt::createStateDictsToDictsPass";
 }
 
 def ParametersToTensors : Pass<"parameters-to-tensors"> {
   let summary = "Replaces every nn.Parameter by its tensor (requires_grad kept)";
+  let statistics = [
+    Statistic<"parameters-unwrapped", "Parameters replaced by their tensors">
+  ];
   let constructor = "ckpt::createParametersToTensorsPass";
 }
 

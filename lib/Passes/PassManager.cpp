@@ -10,9 +10,9 @@
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/IR/Printer.h"
 #include "ckpt/IR/Verifier.h"
+#include "ckpt/Passes/PassText.h"
 #include "ckpt/Passes/Rules.h"
 #include "ckpt/Support/Error.h"
-#include "ckpt/TableGen/PassText.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -35,27 +35,17 @@ bool PassStatistics::empty() const {
 // Options
 //===----------------------------------------------------------------------===//
 
-static Error checkOptionValue(StringRef Pass, const OptionSpec &O,
+/// Checks a value given on the command line with the same parser as `.td`
+/// defaults (PassSpec.cpp), in the pass manager's own words.
+static Error checkGivenOption(StringRef Pass, const OptionSpec &O,
                               StringRef V) {
-  switch (O.Type) {
-  case OptionType::String:
-    return Error::success();
-  case OptionType::Int: {
-    int64_t I;
-    V.consume_front("+");
-    if (V.getAsInteger(10, I))
-      return makeError("option '{0}' of pass '{1}' takes an integer, not "
-                       "'{2}'",
-                       O.Name, Pass, V);
-    return Error::success();
-  }
-  case OptionType::Bool:
-    if (V != "true" && V != "false" && V != "1" && V != "0")
-      return makeError("option '{0}' of pass '{1}' takes true or false, not "
-                       "'{2}'",
-                       O.Name, Pass, V);
-    return Error::success();
-  }
+  if (O.Type == OptionType::Int && !parseIntOption(V))
+    return makeError("option '{0}' of pass '{1}' takes an integer, not '{2}'",
+                     O.Name, Pass, V);
+  if (O.Type == OptionType::Bool && !parseBoolOption(V))
+    return makeError("option '{0}' of pass '{1}' takes true or false, not "
+                     "'{2}'",
+                     O.Name, Pass, V);
   return Error::success();
 }
 
@@ -79,7 +69,7 @@ OptionValues::create(StringRef PassName, ArrayRef<OptionSpec> Specs,
                        Valid.empty() ? std::string("; it takes no options")
                                      : "; its options are: " + Valid);
     }
-    if (Error E = checkOptionValue(PassName, *O, KV.getValue()))
+    if (Error E = checkGivenOption(PassName, *O, KV.getValue()))
       return E;
     *V.find(O->Name) = KV.getValue();
   }
@@ -101,16 +91,11 @@ StringRef OptionValues::getString(StringRef Name) const {
 }
 
 int64_t OptionValues::getInt(StringRef Name) const {
-  int64_t I = 0;
-  StringRef S = getString(Name);
-  S.consume_front("+");
-  S.getAsInteger(10, I);
-  return I;
+  return parseIntOption(getString(Name)).value_or(0);
 }
 
 bool OptionValues::getBool(StringRef Name) const {
-  StringRef S = getString(Name);
-  return S == "true" || S == "1";
+  return parseBoolOption(getString(Name)).value_or(false);
 }
 
 //===----------------------------------------------------------------------===//
@@ -186,10 +171,9 @@ void PassRegistry::print(raw_ostream &OS) const {
       OS << " - " << P->Summary;
     OS << '\n';
     for (const OptionSpec &O : P->Options) {
-      static const char *Types[] = {"string", "int", "bool"};
-      OS << "    " << O.Name << "=<" << Types[unsigned(O.Type)]
-         << "> (default: " << (O.Default.empty() ? "\"\"" : O.Default)
-         << ") - " << O.Description << '\n';
+      OS << "    " << O.Name << "=<" << getOptionTypeName(O.Type)
+         << "> (default: " << (O.Default.empty() ? "\"\"" : O.Default) << ") - "
+         << O.Description << '\n';
     }
   }
   OS << "Pipelines:\n";
@@ -381,6 +365,21 @@ void printDiff(raw_ostream &OS, StringRef Before, StringRef After) {
   }
 }
 
+/// A pass may count only the statistics its `.td` declares (for a pass of
+/// rules, those of its rule kinds): -stats and the docs list them.
+Error checkDeclaredStatistics(const PassSpec &Spec,
+                              const PassStatistics &Stats) {
+  for (const auto &KV : Stats.all())
+    if (llvm::none_of(Spec.Statistics, [&](const StatisticSpec &S) {
+          return S.Name == KV.first;
+        }))
+      return makeError("pass '{0}' counted '{1}', a statistic it does not "
+                       "declare (add Statistic<\"{1}\", ...> to its "
+                       "definition at {2})",
+                       Spec.Argument, KV.first, Spec.Loc);
+  return Error::success();
+}
+
 bool matchesAny(ArrayRef<std::string> Names, const PipelineEntry &E) {
   return llvm::any_of(Names, [&](const std::string &N) {
     return N == "all" || N == E.Spec->Argument;
@@ -424,6 +423,8 @@ Error PassManager::run(Checkpoint &C) {
         return makeError("pass '{0}' failed: {1}", E.Text,
                          toString(std::move(Err)));
     }
+    if (Error Err = checkDeclaredStatistics(*E.Spec, Stats))
+      return Err;
     // A pass that reports no change, or changes only to scalars, left no
     // storage unreferenced.
     if (!Stats.empty()) {

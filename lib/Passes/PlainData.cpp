@@ -18,7 +18,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#define GEN_PASS_DECL_PLAINDATA
+#define GEN_PASS_DEF_PLAINDATA
 #include "ckpt/Passes/PassDecls.inc"
 
 using namespace llvm;
@@ -70,10 +70,19 @@ bool isScalar(const Value *V) {
              NoneValue>(V);
 }
 
-class PlainDataPass : public Pass {
+class PlainDataPass : public impl::PlainDataBase<PlainDataPass> {
 public:
-  explicit PlainDataPass(const TargetSpec &T) : T(T) {}
-  StringRef getArgument() const override { return "plain-data"; }
+  PlainDataPass(Options Opts, const TargetSpec &T)
+      : Base(std::move(Opts)), T(T) {}
+
+  static Expected<std::unique_ptr<Pass>> create(Options Opts) {
+    const TargetSpec *T = lookupTarget(Opts.release);
+    if (!T)
+      return makeError("plain-data: unknown PyTorch release '{0}'",
+                       Opts.release);
+    return std::make_unique<PlainDataPass>(std::move(Opts),
+                                           getWeightsOnlyRelease(*T));
+  }
 
   Error run(Checkpoint &Ckpt, PassStatistics &S) override {
     C = &Ckpt;
@@ -135,13 +144,13 @@ private:
       for (Value *E : cast<SequenceValue>(V)->elements())
         S->getElements().push_back(E);
       visitElements(S->getElements(), Path);
-      return converted("frozensets", Path, V, S);
+      return converted(NumFrozensets, Path, V, S);
     }
     case Value::Kind::Global: {
       auto *G = cast<GlobalValue>(V);
       if (allowed(G))
         return V;
-      return converted("classes", Path, V,
+      return converted(NumClasses, Path, V,
                        C->create<StrValue>(G->getQualifiedName()));
     }
     case Value::Kind::Object:
@@ -149,7 +158,7 @@ private:
     case Value::Kind::PersistentRef:
       // A class the legacy and tar formats save as a persistent id.
       if (GlobalValue *G = getPersistentClass(cast<PersistentRefValue>(V)))
-        return converted("classes", Path, V,
+        return converted(NumClasses, Path, V,
                          C->create<StrValue>(G->getQualifiedName()));
       return V;
     case Value::Kind::Tensor: {
@@ -161,7 +170,7 @@ private:
         return V;
       std::string Old = Cls ? Cls->getQualifiedName() : "a tensor subclass";
       TV->setSubclass(nullptr, nullptr, nullptr);
-      Stats->add("tensor-subclasses");
+      Stats->add(NumTensorSubclasses);
       Stats->remark(Path + ": " + Old + " -> tensor (tensor-subclasses)");
       return V;
     }
@@ -208,31 +217,31 @@ private:
     StringRef M = G->getModule(), N = G->getName();
     if (M == "omegaconf" || M.starts_with("omegaconf."))
       if (Value *New = omegaconf(O))
-        return converted("omegaconf", Path, O, New);
+        return converted(NumOmegaconf, Path, O, New);
     if ((M == "pathlib" || M == "pathlib._local") && N.contains("Path"))
       if (Value *New = path(O))
-        return converted("paths", Path, O, New);
+        return converted(NumPaths, Path, O, New);
     if (G->is("collections", "defaultdict")) {
       auto *D = C->create<DictValue>();
       for (const DictItem &It : O->getDictItems())
         D->set(It.first, It.second);
       visitItems(D->getItems(), Path);
-      return converted("defaultdicts", Path, O, D);
+      return converted(NumDefaultdicts, Path, O, D);
     }
     if (M == "numpy" && N == "dtype")
       if (auto DT = getNumpyDType(O))
         if (auto Name = getNumpyDTypeName(DT->first, DT->second))
-          return converted("numpy-dtypes", Path, O, C->create<StrValue>(*Name));
+          return converted(NumNumpyDtypes, Path, O, C->create<StrValue>(*Name));
     if (G->is("functools", "partial"))
       if (Value *New = partial(O, Path))
-        return converted("partials", Path, O, New);
+        return converted(NumPartials, Path, O, New);
     // How enum.Enum members pickle: Cls(value), nothing else.
     if (O->getForm() == ObjectValue::Form::Reduce && O->getArgs() &&
         O->getArgs()->size() == 1 && isScalar((*O->getArgs())[0]) &&
         O->states().empty() && O->listItems().empty() && O->dictItems().empty())
-      return converted("enums", Path, O, (*O->getArgs())[0]);
+      return converted(NumEnums, Path, O, (*O->getArgs())[0]);
     if (Value *New = objectState(O, Path))
-      return converted("objects", Path, O, New);
+      return converted(NumObjects, Path, O, New);
     return O;
   }
 
@@ -390,16 +399,5 @@ private:
 };
 
 } // namespace
-
-Expected<std::unique_ptr<Pass>> createPlainDataPass(const OptionValues &V) {
-  auto Opts = PlainDataOptions::fromValues(V);
-  if (!Opts)
-    return Opts.takeError();
-  const TargetSpec *T = lookupTarget(Opts->release);
-  if (!T)
-    return makeError("plain-data: unknown PyTorch release '{0}'",
-                     Opts->release);
-  return std::make_unique<PlainDataPass>(getWeightsOnlyRelease(*T));
-}
 
 } // namespace ckpt

@@ -1,4 +1,4 @@
-//===- PythonObjects.h - Pickled Python objects passes know ---*- C++ -*-===//
+//===- PythonObjects.h - Pickled Python objects passes know -----*- C++ -*-===//
 //
 // Part of ckpt-migrate (private to lib/Passes). How the objects that
 // torch.save pickles beside tensors look in the IR: numpy scalars, arrays

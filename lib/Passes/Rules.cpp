@@ -1,15 +1,18 @@
 //===- Rules.cpp - The declarative rule engine ----------------------------===//
 //
-// Part of ckpt-migrate. Each rule kind of RuleKinds.def is a class here with a
-// factory that reads its (option-substituted) parameters. Rules see the IR
-// only through the typed nodes and a few walkers below.
+// Part of ckpt-migrate. Each rule kind of RuleKinds.def is the class
+// `<Kind>Rule` here; compileRule substitutes, checks and converts the
+// parameters by the types the table declares and dispatches to the class's
+// create() from the same table. Rules see the IR only through the typed nodes
+// and a few walkers below.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/Passes/Rules.h"
 #include "ckpt/IR/Checkpoint.h"
+#include "ckpt/Passes/OptionRefs.h"
+#include "ckpt/Passes/RuleKinds.h"
 #include "ckpt/Support/Error.h"
-#include "ckpt/TableGen/OptionRefs.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -129,12 +132,177 @@ Expected<std::unique_ptr<Regex>> compileRegex(StringRef Pattern,
   return R;
 }
 
+/// Parses a small textual-IR literal: None, True, False, ints, floats and
+/// double-quoted strings.
+Expected<Value *> parseLiteral(Checkpoint &C, StringRef Text) {
+  Text = Text.trim();
+  if (Text == "None")
+    return C.getNone();
+  if (Text == "True" || Text == "False")
+    return C.getBool(Text == "True");
+  int64_t I;
+  if (!Text.getAsInteger(10, I))
+    return C.create<IntValue>(I);
+  double D;
+  if (!Text.getAsDouble(D))
+    return C.create<FloatValue>(D);
+  if (Text.size() >= 2 && Text.front() == '"' && Text.back() == '"')
+    return C.create<StrValue>(Text.drop_front().drop_back().str());
+  return makeError("'{0}' is not a literal (None, True, False, a number or "
+                   "a \"string\")",
+                   Text);
+}
+
+/// The parameters of one rule with its pass's option values substituted,
+/// each checked and converted once by the type RuleKinds.def declares for
+/// it. A rule kind's create() takes what it needs by name.
+class RuleArgs {
+public:
+  /// Substitutes, checks and converts every parameter of \p Spec.
+  static Expected<RuleArgs> create(const RuleKindInfo &Info,
+                                   const RuleSpec &Spec,
+                                   const OptionValues &Opts);
+
+  /// A text parameter (String, Name, DottedName, QualifiedName, Literal).
+  const std::string &getString(StringRef Name) const {
+    const Arg &A = get(Name);
+    assert(A.Type != RuleParamType::Int && A.Type != RuleParamType::Bit &&
+           "not a text parameter");
+    return A.Text;
+  }
+  int64_t getInt(StringRef Name) const {
+    assert(get(Name).Type == RuleParamType::Int && "not an Int parameter");
+    return get(Name).Int;
+  }
+  bool getBit(StringRef Name) const {
+    assert(get(Name).Type == RuleParamType::Bit && "not a Bit parameter");
+    return get(Name).Int != 0;
+  }
+  /// The compiled regex of a Regex parameter, or of an OptionalRegex one
+  /// (null when it is empty, meaning "everything").
+  std::unique_ptr<Regex> takeRegex(StringRef Name) {
+    Arg &A = Args.find(Name)->second;
+    assert((A.Type == RuleParamType::Regex ||
+            A.Type == RuleParamType::OptionalRegex) &&
+           "not a regex parameter");
+    return std::move(A.Re);
+  }
+  /// "Kind at file:line", for a kind's own checks of its parameters.
+  StringRef getWhat() const { return What; }
+
+private:
+  struct Arg {
+    RuleParamType Type;
+    std::string Text;
+    int64_t Int = 0;
+    std::unique_ptr<Regex> Re;
+  };
+
+  const Arg &get(StringRef Name) const {
+    auto It = Args.find(Name);
+    assert(It != Args.end() && "parameter not declared in RuleKinds.def");
+    return It->second;
+  }
+
+  /// Checks and converts \p A, of parameter \p Name of kind \p Kind.
+  Error convert(StringRef Kind, StringRef Name, Arg &A) const;
+
+  std::string What;
+  StringMap<Arg> Args;
+};
+
+Expected<RuleArgs> RuleArgs::create(const RuleKindInfo &Info,
+                                    const RuleSpec &Spec,
+                                    const OptionValues &Opts) {
+  RuleArgs Result;
+  Result.What = (Spec.Kind + (Spec.Loc.empty() ? "" : " at " + Spec.Loc)).str();
+  auto Lookup = [&](StringRef Name) -> std::optional<std::string> {
+    for (auto &[K, Val] : Opts.all())
+      if (K == Name)
+        return Val;
+    return std::nullopt;
+  };
+  // Substitute everything first: a bad ${option} is reported before the
+  // values are checked.
+  StringMap<std::string> Texts;
+  for (const RuleParam &P : Spec.Params) {
+    auto V = expandOptionRefs(P.Value, Lookup);
+    if (!V)
+      return V.takeError();
+    Texts[P.Name] = std::move(*V);
+  }
+  for (const RuleParamInfo &PI : Info.Params) {
+    Arg A;
+    A.Type = PI.Type;
+    A.Text = Texts.lookup(PI.Name);
+    if (Error E = Result.convert(Info.Name, PI.Name, A))
+      return std::move(E);
+    Result.Args.try_emplace(PI.Name, std::move(A));
+  }
+  return std::move(Result);
+}
+
+Error RuleArgs::convert(StringRef Kind, StringRef Name, Arg &A) const {
+  StringRef V = A.Text;
+  switch (A.Type) {
+  case RuleParamType::String:
+    return Error::success();
+  case RuleParamType::Name:
+  case RuleParamType::DottedName:
+  case RuleParamType::QualifiedName:
+    // A pass option left at its empty default would write `@"":""`.
+    if (V.empty())
+      return makeError("{0}: '{1}' is empty (give the pass's option a "
+                       "value)",
+                       What, Name);
+    if (A.Type == RuleParamType::Name)
+      return Error::success();
+    if (V.starts_with(".") || V.ends_with("."))
+      return makeError("{0}: '{1}' is not a dotted Python name", Kind, V);
+    if (A.Type == RuleParamType::QualifiedName && !V.contains('.'))
+      return makeError("{0}: '{1}' must be module.Name", Kind, V);
+    return Error::success();
+  case RuleParamType::Literal: {
+    Checkpoint Probe;
+    if (auto L = parseLiteral(Probe, V); !L)
+      return makeError("{0}: {1}", What, toString(L.takeError()));
+    return Error::success();
+  }
+  case RuleParamType::OptionalRegex:
+    if (V.empty())
+      return Error::success();
+    [[fallthrough]];
+  case RuleParamType::Regex: {
+    auto Re = compileRegex(V, What);
+    if (!Re)
+      return Re.takeError();
+    A.Re = std::move(*Re);
+    return Error::success();
+  }
+  case RuleParamType::Int:
+    if (V.getAsInteger(10, A.Int))
+      return makeError("{0}: '{1}' must be an int, not '{2}'", What, Name, V);
+    return Error::success();
+  case RuleParamType::Bit:
+    if (V != "0" && V != "1")
+      return makeError("{0}: '{1}' must be 0 or 1, not '{2}'", What, Name, V);
+    A.Int = V == "1";
+    return Error::success();
+  }
+  return Error::success();
+}
+
 //===----------------------------------------------------------------------===//
 // Renames
 //===----------------------------------------------------------------------===//
 
 class RenameKeysRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<RenameKeysRule>(
+        A.takeRegex("from"), A.getString("to"), A.takeRegex("scope"));
+  }
+
   RenameKeysRule(std::unique_ptr<Regex> From, std::string To,
                  std::unique_ptr<Regex> Scope)
       : From(std::move(From)), To(std::move(To)), Scope(std::move(Scope)) {}
@@ -229,6 +397,11 @@ private:
 
 class RenameAttributeRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<RenameAttributeRule>(
+        A.takeRegex("cls"), A.getString("from"), A.getString("to"));
+  }
+
   RenameAttributeRule(std::unique_ptr<Regex> Cls, std::string From,
                       std::string To)
       : Cls(std::move(Cls)), From(std::move(From)), To(std::move(To)) {}
@@ -268,6 +441,11 @@ std::pair<std::string, std::string> splitQualified(StringRef Q) {
 
 class RenameGlobalRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<RenameGlobalRule>(A.getString("from"),
+                                              A.getString("to"));
+  }
+
   RenameGlobalRule(std::string From, std::string To)
       : From(std::move(From)), To(std::move(To)) {}
 
@@ -289,6 +467,11 @@ private:
 
 class RenameModuleRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<RenameModuleRule>(A.getString("from"),
+                                              A.getString("to"));
+  }
+
   RenameModuleRule(std::string From, std::string To)
       : From(std::move(From)), To(std::move(To)) {}
 
@@ -356,6 +539,10 @@ template <typename F> void forEachParamState(Checkpoint &C, F Fn) {
 
 class OptimizerStepToNumberRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &) {
+    return std::make_unique<OptimizerStepToNumberRule>();
+  }
+
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
     Error Err = Error::success();
     forEachParamState(C, [&](MappingValue &M) {
@@ -386,6 +573,16 @@ public:
 
 class OptimizerStepToTensorRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    StringRef Name = A.getString("dtype");
+    std::optional<DType> T = parseDTypeIRName(Name);
+    if (!T ||
+        !(*T == DType::Float32 || *T == DType::Float64 || *T == DType::Int64))
+      return makeError("{0}: dtype must be f32, f64 or i64, not '{1}'",
+                       A.getWhat(), Name);
+    return std::make_unique<OptimizerStepToTensorRule>(*T);
+  }
+
   explicit OptimizerStepToTensorRule(DType T) : T(T) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
@@ -431,27 +628,6 @@ private:
   DType T;
 };
 
-/// Parses a small textual-IR literal: None, True, False, ints, floats and
-/// double-quoted strings.
-Expected<Value *> parseLiteral(Checkpoint &C, StringRef Text) {
-  Text = Text.trim();
-  if (Text == "None")
-    return C.getNone();
-  if (Text == "True" || Text == "False")
-    return C.getBool(Text == "True");
-  int64_t I;
-  if (!Text.getAsInteger(10, I))
-    return C.create<IntValue>(I);
-  double D;
-  if (!Text.getAsDouble(D))
-    return C.create<FloatValue>(D);
-  if (Text.size() >= 2 && Text.front() == '"' && Text.back() == '"')
-    return C.create<StrValue>(Text.drop_front().drop_back().str());
-  return makeError("'{0}' is not a literal (None, True, False, a number or "
-                   "a \"string\")",
-                   Text);
-}
-
 std::vector<MappingValue *> paramGroups(Checkpoint &C) {
   std::vector<MappingValue *> Out;
   for (OptimizerStateValue *O : optimizerStates(C))
@@ -464,6 +640,11 @@ std::vector<MappingValue *> paramGroups(Checkpoint &C) {
 
 class AddParamGroupKeyRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<AddParamGroupKeyRule>(A.getString("key"),
+                                                  A.getString("value"));
+  }
+
   AddParamGroupKeyRule(std::string Key, std::string Literal)
       : Key(std::move(Key)), Literal(std::move(Literal)) {}
 
@@ -486,6 +667,10 @@ private:
 
 class DropParamGroupKeyRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<DropParamGroupKeyRule>(A.getString("key"));
+  }
+
   explicit DropParamGroupKeyRule(std::string Key) : Key(std::move(Key)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
@@ -516,6 +701,10 @@ private:
 
 class DropKeysRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<DropKeysRule>(A.takeRegex("pattern"));
+  }
+
   explicit DropKeysRule(std::unique_ptr<Regex> Pattern)
       : Pattern(std::move(Pattern)) {}
 
@@ -552,6 +741,12 @@ private:
 
 class SetMetadataVersionRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<SetMetadataVersionRule>(
+        A.takeRegex("prefix"), A.getInt("version"), A.getInt("from"),
+        A.getString("ifKey"));
+  }
+
   SetMetadataVersionRule(std::unique_ptr<Regex> Prefix, int64_t Version,
                          int64_t From, std::string IfKey)
       : Prefix(std::move(Prefix)), Version(Version), From(From),
@@ -594,6 +789,10 @@ private:
 
 class DropMetadataRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &) {
+    return std::make_unique<DropMetadataRule>();
+  }
+
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
     for (Value *V : reachable(C)) {
       auto *SD = dyn_cast<StateDictValue>(V);
@@ -614,6 +813,11 @@ public:
 
 class DropAttributeRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<DropAttributeRule>(A.takeRegex("cls"),
+                                               A.getString("attr"));
+  }
+
   DropAttributeRule(std::unique_ptr<Regex> Cls, std::string Attr)
       : Cls(std::move(Cls)), Attr(std::move(Attr)) {}
 
@@ -641,6 +845,10 @@ private:
 
 class DropRecordRule : public Rule {
 public:
+  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
+    return std::make_unique<DropRecordRule>(A.getString("name"));
+  }
+
   explicit DropRecordRule(std::string Name) : Name(std::move(Name)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
@@ -664,117 +872,19 @@ private:
 
 Expected<std::unique_ptr<Rule>> compileRule(const RuleSpec &Spec,
                                             const OptionValues &Opts) {
-  StringMap<std::string> Params;
-  for (const RuleParam &P : Spec.Params) {
-    auto V = expandOptionRefs(
-        P.Value, [&](StringRef Name) -> std::optional<std::string> {
-          for (auto &[K, Val] : Opts.all())
-            if (K == Name)
-              return Val;
-          return std::nullopt;
-        });
-    if (!V)
-      return V.takeError();
-    Params[P.Name] = std::move(*V);
+  const RuleKindInfo *Info = lookupRuleKind(Spec.Kind);
+  if (!Info)
+    return makeError("unknown rule kind '{0}'", Spec.Kind);
+  auto Args = RuleArgs::create(*Info, Spec, Opts);
+  if (!Args)
+    return Args.takeError();
+  switch (Info->Kind) {
+#define CKPT_RULE_KIND(Kind)                                                   \
+  case RuleKind::Kind:                                                         \
+    return Kind##Rule::create(*Args);
+#include "ckpt/Passes/RuleKinds.def"
   }
-  std::string What = (Spec.Kind + (Spec.Loc.empty() ? "" : " at " + Spec.Loc))
-                         .str();
-  // Names (of globals, modules, attributes, keys, records) must not be
-  // empty: a pass option left at its empty default would write `@"":""`.
-  static const std::pair<StringLiteral, StringLiteral> NonEmpty[] = {
-      {"RenameGlobal", "from"},     {"RenameGlobal", "to"},
-      {"RenameModule", "from"},     {"RenameModule", "to"},
-      {"RenameAttribute", "from"},  {"RenameAttribute", "to"},
-      {"DropAttribute", "attr"},    {"AddParamGroupKey", "key"},
-      {"DropParamGroupKey", "key"}, {"DropRecord", "name"},
-  };
-  for (auto &[Kind, Name] : NonEmpty)
-    if (Spec.Kind == Kind && Params.lookup(Name).empty())
-      return makeError("{0}: '{1}' is empty (give the pass's option a value)",
-                       (Spec.Kind + (Spec.Loc.empty() ? "" : " at " + Spec.Loc))
-                           .str(),
-                       Name);
-  if ((Spec.Kind == "RenameGlobal" || Spec.Kind == "RenameModule") &&
-      (StringRef(Params.lookup("to")).starts_with(".") ||
-       StringRef(Params.lookup("to")).ends_with(".")))
-    return makeError("{0}: '{1}' is not a dotted Python name", Spec.Kind,
-                     Params.lookup("to"));
-  if (Spec.Kind == "RenameGlobal" &&
-      !StringRef(Params.lookup("to")).contains('.'))
-    return makeError("RenameGlobal: '{0}' must be module.Name",
-                     Params.lookup("to"));
-  auto Str = [&](StringRef N) { return Params.lookup(N); };
-  auto Re = [&](StringRef N) { return compileRegex(Params.lookup(N), What); };
-  auto Int = [&](StringRef N) -> int64_t {
-    int64_t I = 0;
-    StringRef(Params.lookup(N)).getAsInteger(10, I);
-    return I;
-  };
-  StringRef K = Spec.Kind;
-
-  if (K == "RenameKeys") {
-    auto From = Re("from");
-    if (!From)
-      return From.takeError();
-    std::unique_ptr<Regex> Scope;
-    if (!Str("scope").empty()) {
-      auto S = Re("scope");
-      if (!S)
-        return S.takeError();
-      Scope = std::move(*S);
-    }
-    return std::make_unique<RenameKeysRule>(std::move(*From), Str("to"),
-                                            std::move(Scope));
-  }
-  if (K == "RenameAttribute" || K == "DropAttribute") {
-    auto Cls = Re("cls");
-    if (!Cls)
-      return Cls.takeError();
-    if (K == "DropAttribute")
-      return std::make_unique<DropAttributeRule>(std::move(*Cls), Str("attr"));
-    return std::make_unique<RenameAttributeRule>(std::move(*Cls), Str("from"),
-                                                 Str("to"));
-  }
-  if (K == "RenameGlobal")
-    return std::make_unique<RenameGlobalRule>(Str("from"), Str("to"));
-  if (K == "RenameModule")
-    return std::make_unique<RenameModuleRule>(Str("from"), Str("to"));
-  if (K == "OptimizerStepToNumber")
-    return std::make_unique<OptimizerStepToNumberRule>();
-  if (K == "OptimizerStepToTensor") {
-    std::optional<DType> T = parseDTypeIRName(Str("dtype"));
-    if (!T || !(*T == DType::Float32 || *T == DType::Float64 ||
-                *T == DType::Int64))
-      return makeError("{0}: dtype must be f32, f64 or i64, not '{1}'", What,
-                       Str("dtype"));
-    return std::make_unique<OptimizerStepToTensorRule>(*T);
-  }
-  if (K == "AddParamGroupKey") {
-    Checkpoint Probe;
-    if (auto V = parseLiteral(Probe, Str("value")); !V)
-      return makeError("{0}: {1}", What, toString(V.takeError()));
-    return std::make_unique<AddParamGroupKeyRule>(Str("key"), Str("value"));
-  }
-  if (K == "DropParamGroupKey")
-    return std::make_unique<DropParamGroupKeyRule>(Str("key"));
-  if (K == "DropKeys") {
-    auto P = Re("pattern");
-    if (!P)
-      return P.takeError();
-    return std::make_unique<DropKeysRule>(std::move(*P));
-  }
-  if (K == "SetMetadataVersion") {
-    auto P = Re("prefix");
-    if (!P)
-      return P.takeError();
-    return std::make_unique<SetMetadataVersionRule>(
-        std::move(*P), Int("version"), Int("from"), Str("ifKey"));
-  }
-  if (K == "DropMetadata")
-    return std::make_unique<DropMetadataRule>();
-  if (K == "DropRecord")
-    return std::make_unique<DropRecordRule>(Str("name"));
-  return makeError("unknown rule kind '{0}'", K);
+  llvm_unreachable("every RuleKind is handled");
 }
 
 Expected<std::unique_ptr<Pass>> RulePass::create(const PassSpec &Spec,

@@ -8,10 +8,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/TableGen/PassModel.h"
+#include "ckpt/Passes/OptionRefs.h"
+#include "ckpt/Passes/PassText.h"
+#include "ckpt/Passes/RuleKinds.h"
 #include "ckpt/TableGen/RecordUtils.h"
-#include "ckpt/TableGen/OptionRefs.h"
-#include "ckpt/TableGen/PassText.h"
-#include "ckpt/TableGen/RuleKinds.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/SmallVector.h"
@@ -52,6 +52,13 @@ const OptionDef *PassDef::findOption(StringRef Name) const {
   return nullptr;
 }
 
+const StatisticDef *PassDef::findStatistic(StringRef Name) const {
+  for (const StatisticDef &S : Statistics)
+    if (S.Name == Name)
+      return &S;
+  return nullptr;
+}
+
 const PassDef *PassFileModel::findPass(StringRef Argument) const {
   for (const PassDef &P : Passes)
     if (P.Argument == Argument)
@@ -66,41 +73,18 @@ const PipelineDef *PassFileModel::findPipeline(StringRef Name) const {
   return nullptr;
 }
 
-StringRef getOptionTypeName(OptionType T) {
-  switch (T) {
-  case OptionType::String:
-    return "string";
-  case OptionType::Int:
-    return "int";
-  case OptionType::Bool:
-    return "bool";
+std::string getStatisticCppName(StringRef Name) {
+  std::string Out = "Num";
+  bool Upper = true;
+  for (char C : Name) {
+    if (C == '-' || C == '.') {
+      Upper = true;
+      continue;
+    }
+    Out += Upper ? toUpper(C) : C;
+    Upper = false;
   }
-  return "";
-}
-
-Error checkOptionValue(OptionType T, StringRef Value) {
-  switch (T) {
-  case OptionType::String:
-    return Error::success();
-  case OptionType::Int: {
-    int64_t I;
-    // getAsInteger with radix 10 accepts a leading '-' but not '+'.
-    StringRef Digits = Value.starts_with("+") ? Value.drop_front() : Value;
-    if (Digits.empty() || Digits.getAsInteger(10, I))
-      return createStringError(inconvertibleErrorCode(),
-                               "'" + Value +
-                                   "' is not an int (a signed 64-bit "
-                                   "decimal number)");
-    return Error::success();
-  }
-  case OptionType::Bool:
-    if (Value == "true" || Value == "false" || Value == "1" || Value == "0")
-      return Error::success();
-    return createStringError(inconvertibleErrorCode(),
-                             "'" + Value +
-                                 "' is not a bool (true, false, 1 or 0)");
-  }
-  return Error::success();
+  return Out;
 }
 
 std::string dedentDescription(StringRef Text) {
@@ -560,6 +544,10 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc, SMLoc UseLoc,
       }
       break;
     case RuleParamType::String:
+    case RuleParamType::Name:
+    case RuleParamType::DottedName:
+    case RuleParamType::QualifiedName:
+    case RuleParamType::Literal:
     case RuleParamType::Regex:
     case RuleParamType::OptionalRegex: {
       const auto *S = dyn_cast<StringInit>(V);
@@ -578,7 +566,10 @@ void ModelBuilder::readRule(const Record &R, ArrayRef<SMLoc> Loc, SMLoc UseLoc,
         OK = false;
         continue;
       }
-      if (PI.Type == RuleParamType::String)
+      // The other text types are checked by the rule engine with the
+      // values a pipeline gives; a default may be empty for the user to fill.
+      if (PI.Type != RuleParamType::Regex &&
+          PI.Type != RuleParamType::OptionalRegex)
         break;
       if (Expanded->empty()) {
         // A regex made only of options with empty defaults is required of
@@ -673,6 +664,12 @@ void ModelBuilder::readPass(const Record &R) {
     for (size_t I = 0; I < Rules.size(); ++I)
       readRule(*Rules[I], elementLoc(*Rules[I], R, "rules", Uses, I),
                I < Uses.size() ? Uses[I] : SMLoc(), P);
+    // A pass made of rules reports what its rules' kinds count.
+    for (const RuleDef &Rule : P.Rules)
+      if (const RuleKindInfo *Info = lookupRuleKind(Rule.Kind))
+        for (const RuleStatisticInfo &S : Info->Statistics)
+          if (!P.findStatistic(S.Name))
+            P.Statistics.push_back({S.Name.str(), S.Description.str()});
   }
 
   if (!P.Constructor.empty()) {
@@ -693,6 +690,15 @@ void ModelBuilder::readPass(const Record &R) {
         error(R.getLoc(), "options '" + Prev->second + "' and '" + O.Name +
                               "' of pass '" + P.Argument +
                               "' have the same C++ member name '" + Cpp + "'");
+    }
+    StringMap<StringRef> StatNames;
+    for (const StatisticDef &S : P.Statistics) {
+      std::string Cpp = getStatisticCppName(S.Name);
+      auto [Prev, New] = StatNames.try_emplace(Cpp, S.Name);
+      if (!New)
+        error(R.getLoc(), "statistics '" + Prev->second + "' and '" + S.Name +
+                              "' of pass '" + P.Argument +
+                              "' have the same C++ name '" + Cpp + "'");
     }
   }
   if (!HasRules && P.Constructor.empty())

@@ -66,8 +66,7 @@ void emitCppHeader(raw_ostream &OS, StringRef Backend, StringRef Source,
      << "//===" << std::string(70, '-') << "===//\n\n";
 }
 
-/// Splits `a::b::f` into `a::b` and `f` (namespace empty when unqualified).
-static std::pair<StringRef, StringRef> splitConstructor(StringRef C) {
+std::pair<StringRef, StringRef> splitConstructor(StringRef C) {
   C.consume_front("::");
   size_t Sep = C.rfind("::");
   if (Sep == StringRef::npos)

@@ -12,6 +12,8 @@
 
 #include "ckpt/TableGen/PassModel.h"
 #include "llvm/ADT/StringRef.h"
+#include <string>
+#include <utility>
 
 namespace llvm {
 class raw_ostream;
@@ -54,6 +56,11 @@ void emitCppString(llvm::raw_ostream &OS, llvm::StringRef S,
 /// Writes the comment block that opens a generated C++ file.
 void emitCppHeader(llvm::raw_ostream &OS, llvm::StringRef Backend,
                    llvm::StringRef Source, llvm::StringRef Usage);
+
+/// Splits constructor `a::b::f` into `a::b` and `f` (the namespace is empty
+/// when unqualified, meaning `ckpt`).
+std::pair<llvm::StringRef, llvm::StringRef>
+splitConstructor(llvm::StringRef Constructor);
 
 /// Declares the C++ pass factory \p Constructor: in namespace ckpt when
 /// unqualified, else in its own namespace. Call at global scope.

@@ -1,9 +1,11 @@
 //===- PassDeclsGen.cpp - -gen-pass-decls backend -------------------------===//
 //
 // Part of ckpt-migrate. For each pass implemented in C++ (a Pass with a
-// `constructor`), emits a typed `<DefName>Options` struct read from the
-// parsed OptionValues and the constructor's declaration, in MLIR-style
-// `#ifdef GEN_PASS_DECL_<DEFNAME>` sections.
+// `constructor`), emits, as MLIR's PassGen does: a typed `<DefName>Options`
+// struct read from the parsed OptionValues and the constructor's declaration
+// (`GEN_PASS_DECL_<DEFNAME>`), and the pass base `impl::<DefName>Base` with
+// the argument, the options, a constant per declared statistic and the
+// constructor's definition (`GEN_PASS_DEF_<DEFNAME>`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,10 @@ namespace ckpt {
 
 static std::string getSectionMacro(const PassDef &P) {
   return "GEN_PASS_DECL_" + StringRef(P.DefName).upper();
+}
+
+static std::string getDefMacro(const PassDef &P) {
+  return "GEN_PASS_DEF_" + StringRef(P.DefName).upper();
 }
 
 /// Writes the default of \p O as a C++ initializer.
@@ -125,6 +131,87 @@ static void emitPassSection(raw_ostream &OS, const PassDef &P) {
      << "#endif // " << Macro << "\n\n";
 }
 
+/// Emits the GEN_PASS_DEF section of \p P: its base class template and the
+/// definition of its constructor, which parses the options and calls the
+/// derived class's `create(Options)` (the base's makes the pass from them).
+static void emitPassDefSection(raw_ostream &OS, const PassDef &P) {
+  std::string Macro = getDefMacro(P);
+  auto [NS, Ctor] = splitConstructor(P.Constructor);
+  StringRef Namespace = NS.empty() ? StringRef("ckpt") : NS;
+  std::string BaseName = P.DefName + "Base";
+  StringRef Factory = "::llvm::Expected<std::unique_ptr<::ckpt::Pass>>";
+  OS << "#ifdef " << Macro << "\n"
+     << "#include \"llvm/ADT/StringRef.h\"\n"
+     << "#include <memory>\n"
+     << "#include <utility>\n\n"
+     << "namespace " << Namespace << " {\n"
+     << "namespace impl {\n\n"
+     << Factory << "\n"
+     << Ctor << "(const ::ckpt::OptionValues &Values);\n\n";
+  emitDocComment(OS,
+                 "The base of `-" + P.Argument + "` (" + P.Loc +
+                     "): its argument, options and\nstatistics, and the "
+                     "definition of " +
+                     P.Constructor +
+                     ".\nDerive the pass as `class X : public impl::" +
+                     BaseName + "<X>` with\n`using Base::Base;`.",
+                 0);
+  OS << "template <typename DerivedT>\n"
+     << "class " << BaseName << " : public ::ckpt::Pass {\n"
+     << "public:\n"
+     << "  using Base = " << BaseName << ";\n"
+     << "  using Options = ::ckpt::" << P.DefName << "Options;\n\n"
+     << "  /// The pass's argument, as `-passes=` names it.\n"
+     << "  static constexpr ::llvm::StringLiteral Argument = ";
+  emitCppString(OS, P.Argument);
+  OS << ";\n";
+  if (!P.Statistics.empty())
+    OS << "\n  // The statistics its definition declares; the pass manager "
+          "refuses others.\n";
+  for (const StatisticDef &S : P.Statistics) {
+    if (!S.Description.empty())
+      emitDocComment(OS, S.Description, 2);
+    OS << "  static constexpr ::llvm::StringLiteral "
+       << getStatisticCppName(S.Name) << " = ";
+    emitCppString(OS, S.Name);
+    OS << ";\n";
+  }
+  OS << "\n  explicit " << BaseName
+     << "(Options Given) : Opts(std::move(Given)) {}\n\n"
+     << "  ::llvm::StringRef getArgument() const override { return Argument; "
+        "}\n\n"
+     << "  /// Makes the pass from its options. A pass that checks them or "
+        "derives\n"
+     << "  /// state from them declares its own `static create(Options)`.\n"
+     << "  static " << Factory << " create(Options Opts) {\n"
+     << "    return std::make_unique<DerivedT>(std::move(Opts));\n"
+     << "  }\n\n"
+     << "protected:\n"
+     << "  /// The options the pass was given.\n"
+     << "  Options Opts;\n\n"
+     << "private:\n"
+     << "  static " << Factory << "\n"
+     << "  createFromValues(const ::ckpt::OptionValues &Values) {\n"
+     << "    auto Parsed = Options::fromValues(Values);\n"
+     << "    if (!Parsed)\n"
+     << "      return Parsed.takeError();\n"
+     << "    return DerivedT::create(std::move(*Parsed));\n"
+     << "  }\n\n"
+     << "  friend " << Factory << "\n"
+     << "  " << Ctor << "(const ::ckpt::OptionValues &Values) {\n"
+     << "    return createFromValues(Values);\n"
+     << "  }\n"
+     << "};\n\n"
+     << "} // namespace impl\n\n"
+     << Factory << "\n"
+     << Ctor << "(const ::ckpt::OptionValues &Values) {\n"
+     << "  return impl::" << Ctor << "(Values);\n"
+     << "}\n\n"
+     << "} // namespace " << Namespace << "\n\n"
+     << "#undef " << Macro << "\n"
+     << "#endif // " << Macro << "\n\n";
+}
+
 void emitPassDecls(const PassFileModel &Model, StringRef Source,
                    raw_ostream &OS) {
   emitCppHeader(
@@ -132,13 +219,24 @@ void emitPassDecls(const PassFileModel &Model, StringRef Source,
       "For each pass implemented in C++, define GEN_PASS_DECL_<DEFNAME>\n"
       "(the def name in capitals) before including this file to declare its\n"
       "`<DefName>Options` struct and constructor; GEN_PASS_DECL declares\n"
-      "all of them. Include at global scope: sections open namespace ckpt.");
+      "all of them. Define GEN_PASS_DEF_<DEFNAME> in the file that implements\n"
+      "the pass for its base class `impl::<DefName>Base` and the definition\n"
+      "of its constructor (it implies the declarations). Include at global\n"
+      "scope: sections open their namespaces.");
 
   std::vector<const PassDef *> CppPasses;
   for (const PassDef &P : Model.Passes)
     if (!P.Constructor.empty())
       CppPasses.push_back(&P);
 
+  // A definition needs the declarations: GEN_PASS_DEF_X implies
+  // GEN_PASS_DECL_X.
+  for (const PassDef *P : CppPasses)
+    OS << "#ifdef " << getDefMacro(*P) << "\n"
+       << "#define " << getSectionMacro(*P) << "\n"
+       << "#endif\n";
+  if (!CppPasses.empty())
+    OS << "\n";
   OS << "#ifdef GEN_PASS_DECL\n";
   for (const PassDef *P : CppPasses)
     OS << "#define " << getSectionMacro(*P) << "\n";
@@ -146,6 +244,8 @@ void emitPassDecls(const PassFileModel &Model, StringRef Source,
      << "#endif // GEN_PASS_DECL\n\n";
   for (const PassDef *P : CppPasses)
     emitPassSection(OS, *P);
+  for (const PassDef *P : CppPasses)
+    emitPassDefSection(OS, *P);
 }
 
 } // namespace ckpt

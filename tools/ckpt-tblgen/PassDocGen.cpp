@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Emitters.h"
-#include "ckpt/TableGen/RuleKinds.h"
+#include "ckpt/Passes/RuleKinds.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 

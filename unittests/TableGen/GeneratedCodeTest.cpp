@@ -1,11 +1,13 @@
 //===- GeneratedCodeTest.cpp - Compiling ckpt-tblgen's output -------------===//
 //
-// Part of ckpt-migrate. Includes a registry and declarations generated at
-// build time from test/TableGen/Inputs (through ckpt_tablegen()), checking
-// that they compile as constant tables and hold what the .td files say.
+// Part of ckpt-migrate. Includes a registry, declarations and pass bases
+// generated at build time from test/TableGen/Inputs (through
+// ckpt_tablegen()), checking that they compile, hold what the .td files say
+// and that passes built on the bases work.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Passes/Pass.h"
 #include "ckpt/Passes/PassSpec.h"
 #include "gtest/gtest.h"
@@ -16,6 +18,8 @@
 #include "BasicRegistry.inc"
 
 #define GEN_PASS_DECL
+#define GEN_PASS_DEF_WIDENDTYPE
+#define GEN_PASS_DEF_NOOPTIONS
 #include "CppPassesDecls.inc"
 
 namespace ckpt {
@@ -23,6 +27,37 @@ llvm::Expected<std::unique_ptr<Pass>> createVerifyPass(const OptionValues &) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), "verify");
 }
 } // namespace ckpt
+
+namespace {
+/// A pass on the generated base that checks its options in create().
+class WidenDtypePass
+    : public ckpt::passes::impl::WidenDtypeBase<WidenDtypePass> {
+public:
+  using Base::Base;
+
+  static llvm::Expected<std::unique_ptr<ckpt::Pass>> create(Options Opts) {
+    if (Opts.fromDtype.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "no dtype");
+    return std::make_unique<WidenDtypePass>(std::move(Opts));
+  }
+
+  llvm::Error run(ckpt::Checkpoint &, ckpt::PassStatistics &Stats) override {
+    Stats.add(NumStoragesWidened, Opts.maxElements == 7 ? 2 : 1);
+    Stats.add(NumDryRunCount);
+    return llvm::Error::success();
+  }
+};
+
+/// A pass on the generated base that keeps the base's create().
+class NoOptionsPass : public ckpt::impl::NoOptionsBase<NoOptionsPass> {
+public:
+  using Base::Base;
+  llvm::Error run(ckpt::Checkpoint &, ckpt::PassStatistics &) override {
+    return llvm::Error::success();
+  }
+};
+} // namespace
 
 using namespace ckpt;
 
@@ -74,6 +109,37 @@ TEST(GeneratedCodeTest, OptionsStructs) {
   static_assert(std::is_same_v<decltype(&ckpt::createNoOptions), PassFactory>);
   NoOptionsOptions N;
   (void)N;
+}
+
+TEST(GeneratedCodeTest, PassBases) {
+  // The constructor the base defines parses the options and calls create().
+  OptionSpec Specs[] = {{"from-dtype", OptionType::String, "bf16", ""},
+                        {"max-elements", OptionType::Int, "0", ""}};
+  llvm::StringMap<std::string> Given;
+  Given["max-elements"] = "7";
+  auto Values = OptionValues::create("widen-dtype", Specs, Given);
+  ASSERT_TRUE(bool(Values)) << llvm::toString(Values.takeError());
+  auto P = ckpt::passes::createWidenDtype(*Values);
+  ASSERT_TRUE(bool(P)) << llvm::toString(P.takeError());
+  EXPECT_EQ((*P)->getArgument(), "widen-dtype");
+  EXPECT_EQ(WidenDtypePass::Argument, "widen-dtype");
+  PassStatistics Stats;
+  Checkpoint C;
+  ASSERT_FALSE(bool((*P)->run(C, Stats)));
+  EXPECT_EQ(Stats.get("storages-widened"), 2u);
+  EXPECT_EQ(Stats.get("dry.run-count"), 1u);
+
+  // The derived create() may refuse options.
+  Given["from-dtype"] = "";
+  auto Empty = OptionValues::create("widen-dtype", Specs, Given);
+  ASSERT_TRUE(bool(Empty));
+  auto Refused = ckpt::passes::createWidenDtype(*Empty);
+  ASSERT_FALSE(bool(Refused));
+  EXPECT_EQ(llvm::toString(Refused.takeError()), "no dtype");
+
+  auto N = ckpt::createNoOptions(OptionValues());
+  ASSERT_TRUE(bool(N));
+  EXPECT_EQ((*N)->getArgument(), "no-options");
 }
 
 } // namespace

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ckpt/Passes/OptionRefs.h"
 #include "ckpt/Passes/Pass.h"
-#include "ckpt/TableGen/OptionRefs.h"
 #include "ckpt/TableGen/PassModel.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/Regex.h"
@@ -58,8 +58,13 @@ TEST(PassFileTest, ReadsValidFile) {
   EXPECT_EQ(Strip.Options[1].Type, OptionType::Int);
   EXPECT_EQ(Strip.Options[1].Default, "-3");
   EXPECT_EQ(Strip.Options[2].Type, OptionType::Bool);
-  ASSERT_EQ(Strip.Statistics.size(), 1u);
+  // Its own statistic, then those of its four rules' kinds, each once.
+  ASSERT_EQ(Strip.Statistics.size(), 6u);
   EXPECT_EQ(Strip.Statistics[0].Name, "renamed");
+  EXPECT_EQ(Strip.Statistics[1].Name, "keys-renamed");
+  EXPECT_EQ(Strip.Statistics[5].Name, "metadata-dropped");
+  EXPECT_NE(Strip.findStatistic("keys-dropped"), nullptr);
+  EXPECT_EQ(Strip.findStatistic("steps-to-number"), nullptr);
   EXPECT_TRUE(Strip.Constructor.empty());
 
   ASSERT_EQ(Strip.Rules.size(), 4u);

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ckpt/TableGen/RuleKinds.h"
+#include "ckpt/Passes/RuleKinds.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -22,11 +22,11 @@ namespace {
 /// The parameter type a TableGen field type corresponds to, or "" if none.
 std::string paramTypeFor(const RecTy *T) {
   if (isa<StringRecTy>(T))
-    return "String";
+    return "string";
   if (isa<IntRecTy>(T))
-    return "Int";
+    return "int";
   if (isa<BitRecTy>(T))
-    return "Bit";
+    return "bit";
   return "";
 }
 
@@ -40,6 +40,15 @@ TEST(RuleKindsTest, TableIsConsistent) {
     for (const RuleParamInfo &P : K.Params)
       EXPECT_TRUE(Params.insert(P.Name).second)
           << K.Name.str() << "." << P.Name.str();
+    // Every kind counts what it changes: -stats and the pass manager's
+    // check of declared statistics rely on it.
+    EXPECT_FALSE(K.Statistics.empty()) << K.Name.str();
+    StringSet<> Stats;
+    for (const RuleStatisticInfo &S : K.Statistics) {
+      EXPECT_TRUE(Stats.insert(S.Name).second)
+          << K.Name.str() << ": " << S.Name.str();
+      EXPECT_FALSE(S.Description.empty()) << S.Name.str();
+    }
   }
   EXPECT_EQ(lookupRuleKind("NoSuchKind"), nullptr);
   const RuleKindInfo *Rename = lookupRuleKind("RenameKeys");
@@ -49,6 +58,10 @@ TEST(RuleKindsTest, TableIsConsistent) {
   EXPECT_EQ(Rename->Params[0].Type, RuleParamType::Regex);
   EXPECT_EQ(Rename->Params[2].Type, RuleParamType::OptionalRegex);
   EXPECT_TRUE(lookupRuleKind("DropMetadata")->Params.empty());
+  ASSERT_EQ(Rename->Statistics.size(), 2u);
+  EXPECT_EQ(Rename->Statistics[0].Name, "keys-renamed");
+  EXPECT_EQ(lookupRuleKind("DropRecord")->Statistics[0].Name,
+            "records-dropped");
 }
 
 TEST(RuleKindsTest, PassBaseMatchesRuleKindsDef) {
@@ -88,11 +101,8 @@ TEST(RuleKindsTest, PassBaseMatchesRuleKindsDef) {
       if (!RV.isTemplateArg() && RV.getName() != "kind")
         Fields.emplace_back(RV.getName().str(), paramTypeFor(RV.getType()));
     for (const RuleParamInfo &P : Info->Params) {
-      std::string Type = getRuleParamTypeName(P.Type).str();
-      if (P.Type == RuleParamType::Regex ||
-          P.Type == RuleParamType::OptionalRegex)
-        Type = "String";
-      Expected.emplace_back(P.Name.str(), Type);
+      Expected.emplace_back(P.Name.str(),
+                            getRuleParamTableGenType(P.Type).str());
     }
     EXPECT_EQ(Fields, Expected);
   };

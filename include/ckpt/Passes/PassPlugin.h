@@ -1,4 +1,4 @@
-//===- ckpt/Passes/PassPlugin.h - Passes loaded from shared objects -*- C++ -*-===//
+//===- ckpt/Passes/PassPlugin.h - Passes from shared objects ----*- C++ -*-===//
 //
 // Part of ckpt-migrate. Like LLVM's pass plugins: a shared object built
 // against the public headers defines

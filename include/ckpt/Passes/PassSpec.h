@@ -13,7 +13,9 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace ckpt {
 class Pass;
@@ -21,6 +23,20 @@ class OptionValues;
 
 /// The type of a pass option.
 enum class OptionType { String, Int, Bool };
+
+/// Returns "string", "int" or "bool", as `.td` files and `-print-passes`
+/// spell \p T.
+llvm::StringRef getOptionTypeName(OptionType T);
+
+/// Parses the value of an int option: decimal, optionally signed, 64-bit.
+std::optional<int64_t> parseIntOption(llvm::StringRef Value);
+
+/// Parses the value of a bool option: true, false, 1 or 0.
+std::optional<bool> parseBoolOption(llvm::StringRef Value);
+
+/// Checks \p Value as an option of type \p T (a default in a `.td` file or
+/// a value on the command line). The error says what was expected.
+llvm::Error checkOptionValue(OptionType T, llvm::StringRef Value);
 
 /// One option of a pass: `name=value` in `-passes=pass{name=value}`.
 struct OptionSpec {

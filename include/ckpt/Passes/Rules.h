@@ -1,7 +1,7 @@
 //===- ckpt/Passes/Rules.h - The declarative rule engine --------*- C++ -*-===//
 //
 // Part of ckpt-migrate. One implementation of each rule kind of
-// ckpt/TableGen/RuleKinds.def, shared by the passes compiled from passes.td
+// ckpt/Passes/RuleKinds.def, shared by the passes compiled from passes.td
 // and those read from users' files at run time.
 //
 //===----------------------------------------------------------------------===//

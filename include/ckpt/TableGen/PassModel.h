@@ -63,6 +63,8 @@ struct PassDef {
   /// With common indentation and surrounding blank lines removed.
   std::string Description;
   std::vector<OptionDef> Options;
+  /// Those the def declares, then those its rules' kinds count
+  /// (RuleKinds.def), each name once.
   std::vector<StatisticDef> Statistics;
   std::vector<RuleDef> Rules;
   /// C++ factory function name (possibly `ns::qualified`), or "".
@@ -71,6 +73,7 @@ struct PassDef {
   std::string Loc;
 
   const OptionDef *findOption(llvm::StringRef Name) const;
+  const StatisticDef *findStatistic(llvm::StringRef Name) const;
 };
 
 /// A record deriving from `Pipeline<name>`.
@@ -190,18 +193,14 @@ private:
   std::vector<PipelineSpec> Pipelines;
 };
 
-/// Returns "string", "int" or "bool".
-llvm::StringRef getOptionTypeName(OptionType T);
-
-/// Parses \p Value as an option of type \p T would be: ints in decimal
-/// (optionally signed, 64-bit), bools as true/false/1/0. Returns an error
-/// saying what was expected.
-llvm::Error checkOptionValue(OptionType T, llvm::StringRef Value);
-
 /// Returns the C++ member name of option \p Name in a generated
 /// `<DefName>Options` struct: `max-depth` -> `maxDepth`, with a `_` appended
 /// to C++ keywords.
 std::string getOptionCppName(llvm::StringRef Name);
+
+/// Returns the C++ name of statistic \p Name in a generated pass base:
+/// `storages-widened` -> `NumStoragesWidened`.
+std::string getStatisticCppName(llvm::StringRef Name);
 
 /// Removes surrounding blank lines and the indentation common to all
 /// non-blank lines of \p Text (a `[{ ... }]` description).

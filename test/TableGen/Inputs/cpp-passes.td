@@ -11,6 +11,10 @@ def WidenDtype : Pass<"widen-dtype"> {
     Option<"dry-run", "bool", "0", "">,
     Option<"trigraph", "string", "a??=b\"c\\d", "">
   ];
+  let statistics = [
+    Statistic<"storages-widened", "Storages converted">,
+    Statistic<"dry.run-count", "">
+  ];
   let constructor = "ckpt::passes::createWidenDtype";
 }
 

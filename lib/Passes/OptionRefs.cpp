@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ckpt/TableGen/OptionRefs.h"
+#include "ckpt/Passes/OptionRefs.h"
 #include "llvm/Support/Regex.h"
 
 using namespace llvm;

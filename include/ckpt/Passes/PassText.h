@@ -1,4 +1,4 @@
-//===- ckpt/TableGen/PassText.h - The syntax of pass pipeline text -*- C++ -*-//
+//===- ckpt/Passes/PassText.h - Pipeline text syntax ------------*- C++ -*-===//
 //
 // Part of ckpt-migrate. Pass text is what `-passes=` and a Pipeline's
 // `passes` field hold: a comma-separated list of elements, each a pass or
@@ -14,8 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef CKPT_TABLEGEN_PASSTEXT_H
-#define CKPT_TABLEGEN_PASSTEXT_H
+#ifndef CKPT_PASSES_PASSTEXT_H
+#define CKPT_PASSES_PASSTEXT_H
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -69,4 +69,4 @@ parsePassText(llvm::StringRef Text);
 
 } // namespace ckpt
 
-#endif // CKPT_TABLEGEN_PASSTEXT_H
+#endif // CKPT_PASSES_PASSTEXT_H

@@ -1,4 +1,4 @@
-//===- ckpt/TableGen/OptionRefs.h - ${option} references in rules -*- C++ -*-=//
+//===- ckpt/Passes/OptionRefs.h - ${option} references ----------*- C++ -*-===//
 //
 // Part of ckpt-migrate. Rule parameters may name an option of their pass as
 // `${name}` (replaced by its value as is) or `${name:regex}` (replaced by its
@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef CKPT_TABLEGEN_OPTIONREFS_H
-#define CKPT_TABLEGEN_OPTIONREFS_H
+#ifndef CKPT_PASSES_OPTIONREFS_H
+#define CKPT_PASSES_OPTIONREFS_H
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -30,4 +30,4 @@ llvm::Expected<std::string> expandOptionRefs(
 
 } // namespace ckpt
 
-#endif // CKPT_TABLEGEN_OPTIONREFS_H
+#endif // CKPT_PASSES_OPTIONREFS_H

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ckpt/TableGen/PassText.h"
+#include "ckpt/Passes/PassText.h"
 #include "gtest/gtest.h"
 
 using namespace ckpt;
