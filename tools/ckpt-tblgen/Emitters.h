@@ -2,8 +2,8 @@
 //
 // Part of ckpt-migrate. Each pass backend writes one output from a checked
 // PassFileModel; none can fail, since buildPassModel has already checked
-// everything they rely on. The target backends read and check the Release
-// records themselves.
+// everything they rely on. The target backends build a checked TargetModel
+// (TargetModel.h) first and fail, after diagnostics, if a record is invalid.
 //
 //===----------------------------------------------------------------------===//
 

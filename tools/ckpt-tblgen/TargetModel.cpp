@@ -1,16 +1,15 @@
-//===- TargetGen.cpp - -gen-target-tables and -gen-target-docs backends ---===//
+//===- TargetModel.cpp - Reading and checking Release records -------------===//
 //
 // Part of ckpt-migrate. Reads the Release records of a release file
-// (TargetBase.td vocabulary), checks them, and emits either the constexpr
-// TargetSpec tables behind ckpt::getTargetSpecs() or their Markdown
-// reference. Every problem is a `file:line:col: error:` diagnostic pointing
-// at the offending name where the def's own body writes it (else at the
-// field, else at the def). A problem a release inherits from its base is
-// reported once, at the release that introduced it.
+// (TargetBase.td vocabulary) and checks them for the target backends. Every
+// problem is a `file:line:col: error:` diagnostic pointing at the offending
+// name where the def's own body writes it (else at the field, else at the def).
+// A problem a release inherits from its base is reported once, at the release
+// that introduced it.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Emitters.h"
+#include "TargetModel.h"
 #include "ckpt/Support/ReleaseVersion.h"
 #include "ckpt/TableGen/RecordUtils.h"
 #include "llvm/ADT/STLExtras.h"
@@ -28,6 +27,28 @@
 using namespace llvm;
 
 namespace ckpt {
+
+const ListFieldInfo ListFields[NumListKinds] = {
+    {"containers", "addContainers", "removeContainers", "Containers",
+     "container", "Containers"},
+    {"rebuildFunctions", "addRebuildFunctions", "removeRebuildFunctions",
+     "RebuildFunctions", "rebuild function", "Rebuild functions"},
+    {"storageClasses", "addStorageClasses", "removeStorageClasses",
+     "StorageClasses", "storage class", "Storage classes"},
+    {"torchGlobals", "addTorchGlobals", "removeTorchGlobals", "TorchGlobals",
+     "torch global", "Torch globals"},
+    {"dtypes", "addDTypes", "removeDTypes", "DTypes", "dtype", "dtypes"},
+    {"locations", "addLocations", "removeLocations", "Locations", "location",
+     "Locations"},
+    {"paramGroupKeys", "addParamGroupKeys", "removeParamGroupKeys",
+     "ParamGroupKeys", "param-group key", "Param-group keys"},
+    {"moduleClasses", "addModuleClasses", "removeModuleClasses",
+     "ModuleClasses", "module class", "Module classes"},
+    {"objectClasses", "addObjectClasses", "removeObjectClasses",
+     "ObjectClasses", "object class", "Object classes"},
+    {"zipRecords", "addZipRecords", "removeZipRecords", "ZipRecords",
+     "zip record", "Zip records"},
+};
 
 namespace {
 
@@ -85,63 +106,6 @@ std::string alternatives(ArrayRef<StringRef> Names) {
   return S;
 }
 
-/// The list fields of a release, in TargetSpec order.
-enum ListKind {
-  LK_Containers,
-  LK_RebuildFunctions,
-  LK_StorageClasses,
-  LK_TorchGlobals,
-  LK_DTypes,
-  LK_Locations,
-  LK_ParamGroupKeys,
-  LK_ModuleClasses,
-  LK_ObjectClasses,
-  LK_ZipRecords,
-  NumListKinds
-};
-
-struct ListFieldInfo {
-  /// The field of TargetFacts ("dtypes").
-  StringRef Field;
-  /// The `add*`/`remove*` fields of Release.
-  StringRef AddField;
-  StringRef RemoveField;
-  /// The TargetSpec member, also the name of its generated arrays.
-  StringRef Member;
-  /// What one element is, in diagnostics ("dtype").
-  StringRef Noun;
-  /// Docs heading.
-  StringRef Title;
-};
-
-constexpr ListFieldInfo ListFields[NumListKinds] = {
-    {"containers", "addContainers", "removeContainers", "Containers",
-     "container", "Containers"},
-    {"rebuildFunctions", "addRebuildFunctions", "removeRebuildFunctions",
-     "RebuildFunctions", "rebuild function", "Rebuild functions"},
-    {"storageClasses", "addStorageClasses", "removeStorageClasses",
-     "StorageClasses", "storage class", "Storage classes"},
-    {"torchGlobals", "addTorchGlobals", "removeTorchGlobals", "TorchGlobals",
-     "torch global", "Torch globals"},
-    {"dtypes", "addDTypes", "removeDTypes", "DTypes", "dtype", "dtypes"},
-    {"locations", "addLocations", "removeLocations", "Locations", "location",
-     "Locations"},
-    {"paramGroupKeys", "addParamGroupKeys", "removeParamGroupKeys",
-     "ParamGroupKeys", "param-group key", "Param-group keys"},
-    {"moduleClasses", "addModuleClasses", "removeModuleClasses",
-     "ModuleClasses", "module class", "Module classes"},
-    {"objectClasses", "addObjectClasses", "removeObjectClasses",
-     "ObjectClasses", "object class", "Object classes"},
-    {"zipRecords", "addZipRecords", "removeZipRecords", "ZipRecords",
-     "zip record", "Zip records"},
-};
-
-/// Whether the docs list field \p K in full only for the oldest release and
-/// as changes after it (the long class lists).
-bool isLongList(unsigned K) {
-  return K == LK_ModuleClasses || K == LK_ObjectClasses;
-}
-
 bool isIdentifier(StringRef S) {
   if (S.empty() || !(isAlpha(S.front()) || S.front() == '_'))
     return false;
@@ -163,29 +127,6 @@ bool isDottedName(StringRef S) {
 //===----------------------------------------------------------------------===//
 // Model
 //===----------------------------------------------------------------------===//
-
-/// One Release record, read but not yet checked.
-struct ReleaseDef {
-  const Record *R = nullptr;
-  std::string Version;
-  std::string Summary;
-  /// The ReleaseDef this one derives from, or null (NoRelease).
-  const ReleaseDef *Base = nullptr;
-  std::vector<std::string> Lists[NumListKinds];
-  std::vector<std::string> Removes[NumListKinds];
-  std::string DefaultContainer;
-  int64_t MaxZipVersion = 0;
-  std::string TensorForm;
-  std::string ParameterForm;
-  bool HasModuleVersions = false;
-  bool TensorOptimizerStep = false;
-  bool WeightsOnlyDefault = false;
-  int64_t MaxPickleProtocol = 2;
-
-  bool has(ListKind K, StringRef Value) const {
-    return llvm::is_contained(Lists[K], Value);
-  }
-};
 
 /// A problem with one release: what is wrong (without naming the release,
 /// so that the same problem in a derived release compares equal), the field
@@ -736,282 +677,15 @@ bool TargetModelBuilder::build() {
   return !Failed;
 }
 
-//===----------------------------------------------------------------------===//
-// -gen-target-tables
-//===----------------------------------------------------------------------===//
-
-/// Writes `{"a", "b"}`: on the current line (at column \p Col) if it fits
-/// in 80 columns, else one line per 76 columns, indented by 4.
-void emitStringList(raw_ostream &OS, ArrayRef<std::string> List, unsigned Col) {
-  std::vector<std::string> Lits;
-  size_t Total = 2;
-  for (const std::string &E : List) {
-    std::string Lit;
-    raw_string_ostream LS(Lit);
-    emitCppString(LS, E);
-    LS.flush();
-    Total += Lit.size() + 2;
-    Lits.push_back(std::move(Lit));
-  }
-  if (Col + Total + 1 <= 80) {
-    OS << "{" << join(Lits, ", ") << "}";
-    return;
-  }
-  OS << "{";
-  unsigned LineCol = 80;
-  for (size_t I = 0; I < Lits.size(); ++I) {
-    unsigned Width = Lits[I].size() + 1;
-    if (LineCol + 1 + Width > 80) {
-      OS << "\n   ";
-      LineCol = 3;
-    }
-    OS << " " << Lits[I] << ",";
-    LineCol += 1 + Width;
-  }
-  OS << "\n}";
-}
-
 } // namespace
 
-bool emitTargetTables(const RecordKeeper &Records, StringRef Source,
-                      raw_ostream &OS) {
+std::optional<TargetModel> buildTargetModel(const RecordKeeper &Records) {
   TargetModelBuilder B(Records);
   if (!B.build())
-    return true;
-
-  emitCppHeader(OS, "-gen-target-tables", Source,
-                "Include once, at global scope, in one .cpp file: defines\n"
-                "ckpt::getTargetSpecs(). Releases appear in definition order,\n"
-                "oldest first.");
-  OS << "#include \"ckpt/Target/TargetSpec.h\"\n\n"
-     << "namespace ckpt {\nnamespace {\n\n";
-
-  // Identical lists are emitted once: Names[K][I] names release I's list K.
-  std::vector<std::string> Names[NumListKinds];
-  for (unsigned K = 0; K < NumListKinds; ++K) {
-    std::map<std::vector<std::string>, std::string> Pool;
-    bool Emitted = false;
-    for (const auto &D : B.Releases) {
-      const std::vector<std::string> &L = D->Lists[K];
-      if (L.empty()) {
-        Names[K].push_back("{}");
-        continue;
-      }
-      auto It = Pool.find(L);
-      if (It == Pool.end()) {
-        std::string Name = (ListFields[K].Member + Twine(Pool.size())).str();
-        It = Pool.emplace(L, Name).first;
-        std::string Decl = "constexpr llvm::StringRef " + Name + "[] = ";
-        OS << Decl;
-        emitStringList(OS, L, Decl.size());
-        OS << ";\n";
-        Emitted = true;
-      }
-      Names[K].push_back(It->second);
-    }
-    if (Emitted)
-      OS << "\n";
-  }
-
-  auto Bool = [](bool V) { return V ? "true" : "false"; };
-  if (!B.Releases.empty()) {
-    OS << "constexpr TargetSpec TargetSpecs[] = {\n";
-    for (size_t I = 0; I < B.Releases.size(); ++I) {
-      const ReleaseDef &D = *B.Releases[I];
-      OS << "    // " << D.Version << " (" << D.R->getName() << ")\n"
-         << "    {/*Version=*/";
-      emitCppString(OS, D.Version);
-      OS << ",\n     /*Containers=*/" << Names[LK_Containers][I] << ",\n"
-         << "     /*DefaultContainer=*/";
-      emitCppString(OS, D.DefaultContainer);
-      OS << ",\n     /*MaxZipVersion=*/" << D.MaxZipVersion << ",\n"
-         << "     /*RebuildFunctions=*/" << Names[LK_RebuildFunctions][I]
-         << ",\n"
-         << "     /*StorageClasses=*/" << Names[LK_StorageClasses][I] << ",\n"
-         << "     /*TorchGlobals=*/" << Names[LK_TorchGlobals][I] << ",\n"
-         << "     /*DTypes=*/" << Names[LK_DTypes][I] << ",\n"
-         << "     /*TensorForm=*/";
-      emitCppString(OS, D.TensorForm);
-      OS << ",\n     /*ParameterForm=*/";
-      emitCppString(OS, D.ParameterForm);
-      OS << ",\n     /*Locations=*/" << Names[LK_Locations][I] << ",\n"
-         << "     /*HasModuleVersions=*/" << Bool(D.HasModuleVersions) << ",\n"
-         << "     /*TensorOptimizerStep=*/" << Bool(D.TensorOptimizerStep)
-         << ",\n"
-         << "     /*ParamGroupKeys=*/" << Names[LK_ParamGroupKeys][I] << ",\n"
-         << "     /*WeightsOnlyDefault=*/" << Bool(D.WeightsOnlyDefault)
-         << ",\n"
-         << "     /*MaxPickleProtocol=*/" << D.MaxPickleProtocol << ",\n"
-         << "     /*ModuleClasses=*/" << Names[LK_ModuleClasses][I] << ",\n"
-         << "     /*ObjectClasses=*/" << Names[LK_ObjectClasses][I] << ",\n"
-         << "     /*ZipRecords=*/" << Names[LK_ZipRecords][I] << "},\n";
-    }
-    OS << "};\n\n";
-  }
-
-  OS << "} // namespace\n\n"
-     << "llvm::ArrayRef<TargetSpec> getTargetSpecs() {\n"
-     << (B.Releases.empty() ? "  return {};\n" : "  return TargetSpecs;\n")
-     << "}\n\n"
-     << "} // namespace ckpt\n";
-  return false;
-}
-
-//===----------------------------------------------------------------------===//
-// -gen-target-docs
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-/// `a`, `b`, `c`; "none" when empty.
-std::string codeList(ArrayRef<std::string> List) {
-  if (List.empty())
-    return "none";
-  std::string S;
-  for (size_t I = 0; I < List.size(); ++I)
-    S += (I ? ", `" : "`") + List[I] + "`";
-  return S;
-}
-
-std::string yesNo(bool B) { return B ? "yes" : "no"; }
-
-/// What changed from \p Prev to \p D, one Markdown bullet per field.
-void emitChanges(raw_ostream &OS, const ReleaseDef &Prev, const ReleaseDef &D) {
-  std::vector<std::string> Lines;
-  auto Scalar = [&](StringRef Title, const std::string &Old,
-                    const std::string &New) {
-    if (Old != New)
-      Lines.push_back((Title + ": " + Old + " → " + New).str());
-  };
-  Scalar("Default container", "`" + Prev.DefaultContainer + "`",
-         "`" + D.DefaultContainer + "`");
-  Scalar("Max zip version", std::to_string(Prev.MaxZipVersion),
-         std::to_string(D.MaxZipVersion));
-  Scalar("Tensor form", "`" + Prev.TensorForm + "`", "`" + D.TensorForm + "`");
-  Scalar("Parameter form", "`" + Prev.ParameterForm + "`",
-         "`" + D.ParameterForm + "`");
-  Scalar("Module versions (`_metadata`)", yesNo(Prev.HasModuleVersions),
-         yesNo(D.HasModuleVersions));
-  Scalar("Tensor optimizer `step`", yesNo(Prev.TensorOptimizerStep),
-         yesNo(D.TensorOptimizerStep));
-  Scalar("`weights_only` by default", yesNo(Prev.WeightsOnlyDefault),
-         yesNo(D.WeightsOnlyDefault));
-  Scalar("Max pickle protocol", std::to_string(Prev.MaxPickleProtocol),
-         std::to_string(D.MaxPickleProtocol));
-  for (unsigned K = 0; K < NumListKinds; ++K) {
-    std::vector<std::string> Added, Removed;
-    for (const std::string &E : D.Lists[K])
-      if (!llvm::is_contained(Prev.Lists[K], E))
-        Added.push_back(E);
-    for (const std::string &E : Prev.Lists[K])
-      if (!llvm::is_contained(D.Lists[K], E))
-        Removed.push_back(E);
-    if (!Added.empty())
-      Lines.push_back(
-          (ListFields[K].Title + " added: " + codeList(Added)).str());
-    if (!Removed.empty())
-      Lines.push_back(
-          (ListFields[K].Title + " removed: " + codeList(Removed)).str());
-  }
-  OS << "Changes from " << Prev.Version << ":";
-  if (Lines.empty()) {
-    OS << " none recorded.\n\n";
-    return;
-  }
-  OS << "\n\n";
-  for (const std::string &L : Lines)
-    OS << "- " << L << "\n";
-  OS << "\n";
-}
-
-} // namespace
-
-bool emitTargetDocs(const RecordKeeper &Records, StringRef Source,
-                    raw_ostream &Out) {
-  TargetModelBuilder B(Records);
-  if (!B.build())
-    return true;
-
-  std::string Text;
-  raw_string_ostream OS(Text);
-  OS << "<!-- Generated by ckpt-tblgen -gen-target-docs from " << Source
-     << ". Do not edit: edit " << Source << " and rebuild. -->\n\n"
-     << "# PyTorch releases\n\n"
-     << "What each PyTorch release described in " << Source
-     << " reads and writes, oldest\nfirst. `-target=` and `-verify-target=` "
-     << "take a release as written here\n(`0.4.0`, `1.13`), as a patch "
-     << "release of one described by major.minor\n(`1.13.1` is `1.13`), or "
-     << "as major.minor for the newest patch release\ndescribed (`0.4` is "
-     << "the newest 0.4.x). Sources and confidence marks are in the\n"
-     << "comments of " << Source << ".\n\n";
-
-  OS << "## Overview\n\n";
-  if (B.Releases.empty()) {
-    OS << "No releases are described.\n\n";
-  } else {
-    OS << "| Release | Containers | Default | Max zip version | Tensor form "
-          "| Parameter form | Module versions | Tensor `step` "
-          "| `weights_only` default | Max pickle protocol |\n"
-       << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-    for (const auto &D : B.Releases) {
-      std::string Containers;
-      for (const std::string &C : D->Lists[LK_Containers])
-        Containers += (Containers.empty() ? "" : ", ") + C;
-      OS << "| " << D->Version << " | " << Containers << " | "
-         << D->DefaultContainer << " | "
-         << (D->MaxZipVersion ? std::to_string(D->MaxZipVersion) : "—")
-         << " | `" << D->TensorForm << "` | `" << D->ParameterForm << "` | "
-         << yesNo(D->HasModuleVersions) << " | "
-         << yesNo(D->TensorOptimizerStep) << " | "
-         << yesNo(D->WeightsOnlyDefault) << " | " << D->MaxPickleProtocol
-         << " |\n";
-    }
-    OS << "\n";
-  }
-
-  OS << "## Releases\n\n";
-  for (size_t I = 0; I < B.Releases.size(); ++I) {
-    const ReleaseDef &D = *B.Releases[I];
-    OS << "### " << D.Version << "\n\n";
-    if (!D.Summary.empty())
-      OS << D.Summary << "\n\n";
-    if (I == 0)
-      OS << "The oldest release described.\n\n";
-    else
-      emitChanges(OS, *B.Releases[I - 1], D);
-    OS << "| Field | Value |\n| --- | --- |\n"
-       << "| Containers | " << codeList(D.Lists[LK_Containers]) << " (default `"
-       << D.DefaultContainer << "`) |\n"
-       << "| Max zip version | "
-       << (D.MaxZipVersion ? std::to_string(D.MaxZipVersion) : "—") << " |\n"
-       << "| Tensor form | `" << D.TensorForm << "` |\n"
-       << "| Parameter form | `" << D.ParameterForm << "` |\n"
-       << "| Module versions (`_metadata`) | " << yesNo(D.HasModuleVersions)
-       << " |\n"
-       << "| Tensor optimizer `step` | " << yesNo(D.TensorOptimizerStep)
-       << " |\n"
-       << "| `weights_only` by default | " << yesNo(D.WeightsOnlyDefault)
-       << " |\n"
-       << "| Max pickle protocol | " << D.MaxPickleProtocol << " |\n";
-    for (unsigned K = 0; K < NumListKinds; ++K) {
-      if (K == LK_Containers)
-        continue;
-      OS << "| " << ListFields[K].Title << " | ";
-      if (isLongList(K) && I != 0)
-        OS << D.Lists[K].size() << " (the " << B.Releases[I - 1]->Version
-           << " list with the changes above)";
-      else
-        OS << codeList(D.Lists[K]);
-      OS << " |\n";
-    }
-    OS << "\n";
-  }
-  if (B.Releases.empty())
-    OS << "No releases are described.\n\n";
-  OS.flush();
-  // One newline at the end of the file, not a blank line.
-  Out << StringRef(Text).rtrim('\n') << "\n";
-  return false;
+    return std::nullopt;
+  TargetModel M;
+  M.Releases = std::move(B.Releases);
+  return M;
 }
 
 } // namespace ckpt
