@@ -179,6 +179,27 @@ SmallVector<int64_t, 4> getContiguousStrides(ArrayRef<int64_t> Sizes) {
   return Strides;
 }
 
+void forEachStridedElement(
+    ArrayRef<int64_t> Sizes, ArrayRef<int64_t> Strides, int64_t Base,
+    function_ref<void(ArrayRef<int64_t> Index, int64_t Offset)> Fn) {
+  uint64_t N = 1;
+  for (int64_t S : Sizes)
+    N *= uint64_t(std::max<int64_t>(S, 0));
+  SmallVector<int64_t, 4> Index(Sizes.size(), 0);
+  int64_t Offset = Base;
+  for (uint64_t I = 0; I != N; ++I) {
+    Fn(Index, Offset);
+    // The next index, keeping Offset in step with it.
+    for (size_t D = Sizes.size(); D-- > 0;) {
+      Offset += Strides[D];
+      if (++Index[D] < Sizes[D])
+        break;
+      Offset -= Index[D] * Strides[D];
+      Index[D] = 0;
+    }
+  }
+}
+
 SmallVectorImpl<DictItem> *getDictItems(Value *V) {
   if (auto *M = dyn_cast_or_null<MappingValue>(V))
     return &M->getItems();
@@ -227,6 +248,12 @@ std::vector<Value *> Checkpoint::getReachableForPass() {
   }
   ReachableUsedInPass = true;
   return Reachable;
+}
+
+void Checkpoint::renumberStorageKeys() {
+  unsigned N = 0;
+  for (StorageValue *S : Storages)
+    S->setKey(std::to_string(N++));
 }
 
 void Checkpoint::addSourceFile(MemoryBufferRef Buf, int FD) {

@@ -263,20 +263,14 @@ Expected<Value *> DCPReader::readTensor(StringRef FQN, Value *Meta) {
       Base += S->getViewOffset();
       Src = S->getViewRoot()->getData();
     }
-    SmallVector<int64_t, 4> Idx(P.Sizes.size(), 0);
-    for (uint64_t I = 0, N = P.T->getNumElements(); I != N; ++I) {
-      int64_t From = Base, To = 0;
-      for (size_t D = 0; D != Idx.size(); ++D) {
-        From += Idx[D] * P.T->getStrides()[D];
-        To += (P.Offsets[D] + Idx[D]) * Full[D];
-      }
-      std::memcpy(Bytes.data() + To * ES, Src.data() + From * ES, ES);
-      for (size_t D = Idx.size(); D-- > 0;) {
-        if (++Idx[D] < P.Sizes[D])
-          break;
-        Idx[D] = 0;
-      }
-    }
+    forEachStridedElement(
+        P.Sizes, P.T->getStrides(), Base,
+        [&](ArrayRef<int64_t> Idx, int64_t From) {
+          int64_t To = 0;
+          for (size_t D = 0; D != Idx.size(); ++D)
+            To += (P.Offsets[D] + Idx[D]) * Full[D];
+          std::memcpy(Bytes.data() + To * ES, Src.data() + From * ES, ES);
+        });
   }
   bool Untyped = getDTypeStorageClass(*DT).empty();
   auto *S = C->create<StorageValue>(Untyped ? DType::Untyped : *DT,
@@ -433,9 +427,7 @@ Expected<std::unique_ptr<Checkpoint>> DCPReader::read() {
   C->setRoot(Root);
   llvm::erase_if(C->getStorages(),
                  [&](StorageValue *S) { return Assembled.count(S); });
-  unsigned N = 0;
-  for (StorageValue *S : C->getStorages())
-    S->setKey(std::to_string(N++));
+  C->renumberStorageKeys(); // keys were per item file
   C->setSourceName(Dir);
   lowerCheckpoint(*C);
   if (Error E = verifyCheckpoint(

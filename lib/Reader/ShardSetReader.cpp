@@ -141,9 +141,7 @@ Expected<std::unique_ptr<Checkpoint>> readShardSet(StringRef IndexPath,
   }
   // Storage keys were per shard ("0", "1", ... in each zip): number them
   // across the set, as one file would.
-  unsigned N = 0;
-  for (StorageValue *S : C->getStorages())
-    S->setKey(std::to_string(N++));
+  C->renumberStorageKeys();
   ContainerInfo &CI = C->getContainer();
   CI.Records.clear();
   CI.ArchiveRoot.clear();

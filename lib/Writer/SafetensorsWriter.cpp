@@ -102,19 +102,10 @@ Error writeElements(const Checkpoint &C, const Entry &E, raw_ostream &OS,
   if (T->isContiguous())
     return writeBytes(C, Data.substr(E.Offset * Size, N * Size), OS, Direct,
                       Enc);
-  ArrayRef<int64_t> Sizes = T->getSizes(), Strides = T->getStrides();
-  SmallVector<int64_t, 4> Index(Sizes.size(), 0);
-  for (uint64_t I = 0; I != N; ++I) {
-    int64_t At = E.Offset;
-    for (size_t D = 0; D != Sizes.size(); ++D)
-      At += Index[D] * Strides[D];
-    OS << Data.substr(At * Size, Size);
-    for (size_t D = Sizes.size(); D-- > 0;) {
-      if (++Index[D] < Sizes[D])
-        break;
-      Index[D] = 0;
-    }
-  }
+  forEachStridedElement(T->getSizes(), T->getStrides(), E.Offset,
+                        [&](ArrayRef<int64_t>, int64_t At) {
+                          OS << Data.substr(At * Size, Size);
+                        });
   if (Enc.Progress)
     Enc.Progress->copied(N * Size);
   return Error::success();

@@ -127,6 +127,11 @@ public:
   std::vector<StorageValue *> &getStorages() { return Storages; }
   const std::vector<StorageValue *> &getStorages() const { return Storages; }
 
+  /// Keys the storages "0", "1", ... in their order, as torch.save numbers
+  /// them in one file: for a checkpoint merged from several files (a shard
+  /// set, a DCP directory), whose keys were per file.
+  void renumberStorageKeys();
+
   /// Keeps \p Buf alive for as long as the checkpoint; storages point into it.
   void addBuffer(std::unique_ptr<llvm::MemoryBuffer> Buf) {
     Buffers.push_back(std::move(Buf));

@@ -749,6 +749,15 @@ public:
 llvm::SmallVector<int64_t, 4>
 getContiguousStrides(llvm::ArrayRef<int64_t> Sizes);
 
+/// Calls \p Fn for every element of a tensor of \p Sizes and \p Strides, in
+/// row-major order, with its index and its element offset (\p Base plus the
+/// index times the strides). For gathering a strided view's elements.
+void forEachStridedElement(
+    llvm::ArrayRef<int64_t> Sizes, llvm::ArrayRef<int64_t> Strides,
+    int64_t Base,
+    llvm::function_ref<void(llvm::ArrayRef<int64_t> Index, int64_t Offset)>
+        Fn);
+
 /// The items of a dict-like node: a dict, state dict or optimizer state, or
 /// an object built by SETITEMS (an OrderedDict); null for anything else.
 llvm::SmallVectorImpl<DictItem> *getDictItems(Value *V);
