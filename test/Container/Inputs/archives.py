@@ -148,6 +148,20 @@ def make_pickle2(out):
     write(out, pickle.dumps({"a": [1, 2.5, "x"]}, protocol=2))
 
 
+def make_script_like(out):
+    """The layout torch.jit.save writes (data.pkl and the tensors stored, the
+    code/ records deflated, constants.pkl, version), made without torch."""
+    make_zip(out, [("ts/data.pkl", pickle.dumps({"a": 1}, protocol=2)),
+                   ("ts/code/__torch__/torch/nn/modules/linear.py",
+                    b"class Linear(Module):\n  __parameters__ = [\"weight\", ]\n" * 4,
+                    zipfile.ZIP_DEFLATED),
+                   ("ts/code/__torch__/torch/nn/modules/linear.py.debug_pkl",
+                    pickle.dumps((0, ()), protocol=2), zipfile.ZIP_DEFLATED),
+                   ("ts/constants.pkl", pickle.dumps((), protocol=2)),
+                   ("ts/data/0", bytes(16)),
+                   ("ts/version", b"3\n")])
+
+
 def make_torch_zip(out):
     import torch
     torch.save({"w%d" % i: torch.arange(i + 1, dtype=torch.float32)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Real-torch side of the test/Passes/e2e-*.test tests.
+"""Real-torch side of the test/Differential/Passes-e2e-*.test tests.
 
 usage: passes_e2e.py ACTION ARGS...
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Real-torch side of the test/UserPasses/e2e-*.test tests.
+"""Real-torch side of the test/Differential/UserPasses-e2e-*.test tests.
 
 usage: user_passes_e2e.py ACTION DIR [FILES...]
 
