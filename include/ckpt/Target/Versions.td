@@ -454,7 +454,8 @@ def Torch_1_13 : Release<"1.13", Torch_1_12> {
   let addParamGroupKeys = ["adam:differentiable", "adam:fused",
                            "sgd:differentiable", "adamw:differentiable"];
   // PolynomialLR [L]. The module and optimizer classes of 1.13 are now
-  // exactly those of local 1.13 (test/Target/module-classes-1.13.test).
+  // exactly those of local 1.13 (test/Target/module-classes.test; against
+  // the real torch in test/Differential/Target-module-classes.test).
   let addObjectClasses = ["torch.optim.lr_scheduler.PolynomialLR"];
 }
 
