@@ -14,7 +14,7 @@
 #include "ckpt/IR/Verifier.h"
 #include "ckpt/Passes/PassManager.h"
 #include "ckpt/Passes/PassPlugin.h"
-#include "ckpt/Pickle/Unpickler.h"
+#include "ckpt/Pickle/Disassembler.h"
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Scan/Scan.h"
 #include "ckpt/Support/AtomicFile.h"
