@@ -11,6 +11,7 @@
 #include "ckpt/Container/Container.h"
 #include "ckpt/IR/Parser.h"
 #include "ckpt/IR/Printer.h"
+#include "ckpt/IR/Reports.h"
 #include "ckpt/IR/Verifier.h"
 #include "ckpt/Passes/PassManager.h"
 #include "ckpt/Passes/PassPlugin.h"
