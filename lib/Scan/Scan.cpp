@@ -350,12 +350,6 @@ std::optional<Scanner::Ran> Scanner::scanPickle(StringRef Name, StringRef Bytes,
   return Ran{Res->End, Res->Root};
 }
 
-/// Whether \p V is the legacy format's magic number.
-bool isLegacyMagic(const Value *V) {
-  auto *M = dyn_cast_or_null<BigIntValue>(V);
-  return M && isLegacyMagicNumber(M->getValue());
-}
-
 void Scanner::scanLegacy(unsigned First, uint64_t Pos) {
   static const char *Names[] = {"magic number", "protocol version", "sys_info",
                                 "object", "storage keys"};
