@@ -351,10 +351,8 @@ std::optional<Scanner::Ran> Scanner::scanPickle(StringRef Name, StringRef Bytes,
 }
 
 void Scanner::scanLegacy(unsigned First, uint64_t Pos) {
-  static const char *Names[] = {"magic number", "protocol version", "sys_info",
-                                "object", "storage keys"};
-  for (unsigned I = First; I < 5; ++I) {
-    auto Ran = scanPickle(Names[I], File.substr(Pos), Pos);
+  for (StringRef Name : getLegacyPickleNames().drop_front(First)) {
+    auto Ran = scanPickle(Name, File.substr(Pos), Pos);
     if (!Ran)
       return;
     Pos += Ran->End;
@@ -368,7 +366,7 @@ void Scanner::scanBarePickle() {
   if (isLegacyMagic(Ran->Root)) {
     // A legacy stream whose magic number pickle is framed (protocol 4).
     R.Container = "legacy";
-    R.Pickles.back().Name = "magic number";
+    R.Pickles.back().Name = getLegacyPickleNames().front().str();
     scanLegacy(1, Ran->End);
     return;
   }

@@ -39,7 +39,6 @@
 #include "llvm/Support/PrettyStackTrace.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ThreadPool.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/thread.h"
@@ -368,10 +367,8 @@ static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
   StringRef Bytes = Buf.getBuffer();
   switch (*Kind) {
   case ContainerKind::Legacy: {
-    static const char *Names[] = {"magic number", "protocol version",
-                                  "sys_info", "object", "storage keys"};
     uint64_t Pos = 0;
-    for (const char *Name : Names) {
+    for (StringRef Name : getLegacyPickleNames()) {
       OS << "; pickle: " << Name << '\n';
       uint64_t End;
       if (Error E = pickle::disassemble(OS, Bytes.substr(Pos), Pos, &End))
