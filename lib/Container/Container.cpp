@@ -53,6 +53,12 @@ bool isLegacyMagicNumber(const APInt &V) {
          V.sextOrTrunc(81) == getLegacyMagicNumber().zext(81);
 }
 
+ArrayRef<StringRef> getLegacyPickleNames() {
+  static const StringRef Names[] = {"magic number", "protocol version",
+                                    "sys_info", "object", "storage keys"};
+  return Names;
+}
+
 namespace {
 
 /// `pickle.dump(MAGIC_NUMBER, protocol=2)`: the first 15 bytes of every

@@ -282,6 +282,11 @@ const ExtraRecord *ContainerInfo::findRecord(StringRef Name) const {
   return nullptr;
 }
 
+bool isLegacyMagic(const Value *V) {
+  auto *M = dyn_cast_or_null<BigIntValue>(V);
+  return M && isLegacyMagicNumber(M->getValue());
+}
+
 } // namespace ckpt
 
 namespace ckpt {

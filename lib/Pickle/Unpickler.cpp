@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/Pickle/Unpickler.h"
+#include "PickleInternals.h"
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Pickle/Opcodes.h"
 #include "ckpt/Support/Error.h"
@@ -16,7 +17,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/Endian.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cmath>
 #include <cstring>
@@ -26,51 +26,6 @@ using namespace ckpt;
 using namespace ckpt::pickle;
 
 namespace {
-
-/// Reads the inline arguments of opcodes with bounds checks.
-class Cursor {
-public:
-  Cursor(StringRef Bytes, uint64_t Base) : Bytes(Bytes), Base(Base) {}
-
-  uint64_t tell() const { return Pos; }
-  uint64_t absolute(uint64_t P) const { return Base + P; }
-  bool atEnd() const { return Pos >= Bytes.size(); }
-  uint64_t remaining() const { return Bytes.size() - Pos; }
-
-  Expected<StringRef> take(uint64_t N, StringRef What) {
-    if (N > Bytes.size() - Pos)
-      return decodeError(absolute(Pos),
-                         "truncated pickle: {0} needs {1} bytes, {2} left",
-                         What, N, Bytes.size() - Pos);
-    StringRef R = Bytes.substr(Pos, N);
-    Pos += N;
-    return R;
-  }
-
-  template <typename T> Expected<T> readLE(StringRef What) {
-    auto B = take(sizeof(T), What);
-    if (!B)
-      return B.takeError();
-    return support::endian::read<T, llvm::endianness::little>(B->data());
-  }
-
-  /// Reads up to and excluding the next '\n' (which is consumed).
-  Expected<StringRef> line(StringRef What) {
-    size_t NL = Bytes.find('\n', Pos);
-    if (NL == StringRef::npos)
-      return decodeError(absolute(Pos),
-                         "truncated pickle: {0} needs a line ending in '\\n'",
-                         What);
-    StringRef R = Bytes.slice(Pos, NL);
-    Pos = NL + 1;
-    return R;
-  }
-
-private:
-  StringRef Bytes;
-  uint64_t Base;
-  uint64_t Pos = 0;
-};
 
 /// Decodes a Python 2 string literal ('...' or "...") as written by STRING.
 Expected<std::string> decodeStringLiteral(StringRef Lit, uint64_t Offset) {
@@ -209,10 +164,9 @@ constexpr uint64_t MaxGlobalNameBytes = 64 * 1024;
 /// APInt's unsigned width).
 constexpr uint64_t MaxLongBytes = uint64_t(1) << 28;
 
-/// Makes an int node from LONG1/LONG4 bytes (little-endian two's complement).
-/// One copy of the bytes, however long: a hostile LONG4 may carry hundreds
-/// of megabytes, and the node is its only copy.
-Value *makeIntFromLE(Checkpoint &C, StringRef B) {
+} // namespace
+
+Value *ckpt::pickle::makeIntFromLE(Checkpoint &C, StringRef B) {
   // CPython's decode_long keeps every byte; the node keeps the fewest that
   // hold the value (bytes that only repeat the sign are dropped).
   auto Byte = [&](size_t I) { return uint8_t(B[I]); };
@@ -235,6 +189,8 @@ Value *makeIntFromLE(Checkpoint &C, StringRef B) {
                     unsigned(N));
   return C.create<BigIntValue>(std::move(V));
 }
+
+namespace {
 
 const char *kindName(const Value *V) {
   switch (V->getKind()) {
@@ -1255,183 +1211,4 @@ void ckpt::pickle::ReduceHookConflict::log(raw_ostream &OS) const {
 
 std::error_code ckpt::pickle::ReduceHookConflict::convertToErrorCode() const {
   return inconvertibleErrorCode();
-}
-
-//===----------------------------------------------------------------------===//
-// Disassembler
-//===----------------------------------------------------------------------===//
-
-Error ckpt::pickle::disassemble(raw_ostream &OS, StringRef Bytes,
-                                uint64_t BaseOffset, uint64_t *EndOut) {
-  Cursor In(Bytes, BaseOffset);
-  unsigned Indent = 0;
-  while (true) {
-    uint64_t Off = In.absolute(In.tell());
-    if (In.atEnd())
-      return decodeError(Off, "truncated pickle: no STOP opcode");
-    auto B = In.take(1, "opcode");
-    if (!B)
-      return B.takeError();
-    const OpcodeInfo *Info = lookupOpcode(uint8_t((*B)[0]));
-    if (!Info)
-      return decodeError(Off, "invalid pickle opcode 0x{0}",
-                         utohexstr(uint8_t((*B)[0]), true, 2));
-    if ((Info->Op == Opcode::Tuple || Info->Op == Opcode::List ||
-         Info->Op == Opcode::Dict || Info->Op == Opcode::Appends ||
-         Info->Op == Opcode::SetItems || Info->Op == Opcode::Inst ||
-         Info->Op == Opcode::Obj || Info->Op == Opcode::AddItems ||
-         Info->Op == Opcode::FrozenSet || Info->Op == Opcode::PopMark) &&
-        Indent)
-      --Indent;
-    OS << format("%8llu: ", (unsigned long long)Off);
-    uint8_t Byte = uint8_t((*B)[0]);
-    if (Byte >= 0x20 && Byte < 0x7f && Byte != '\\')
-      OS << Byte << "    ";
-    else
-      OS << format("\\x%02x ", Byte);
-    OS.indent(Indent * 4) << Info->Name;
-    auto Arg = [&]() -> Error {
-      switch (Info->Arg) {
-      case ArgKind::None:
-        return Error::success();
-      case ArgKind::UInt8: {
-        auto V = In.readLE<uint8_t>(Info->Name);
-        if (!V)
-          return V.takeError();
-        OS << ' ' << unsigned(*V);
-        return Error::success();
-      }
-      case ArgKind::UInt16: {
-        auto V = In.readLE<uint16_t>(Info->Name);
-        if (!V)
-          return V.takeError();
-        OS << ' ' << *V;
-        return Error::success();
-      }
-      case ArgKind::Int32: {
-        auto V = In.readLE<int32_t>(Info->Name);
-        if (!V)
-          return V.takeError();
-        OS << ' ' << *V;
-        return Error::success();
-      }
-      case ArgKind::UInt32: {
-        auto V = In.readLE<uint32_t>(Info->Name);
-        if (!V)
-          return V.takeError();
-        OS << ' ' << *V;
-        return Error::success();
-      }
-      case ArgKind::UInt64: {
-        auto V = In.readLE<uint64_t>(Info->Name);
-        if (!V)
-          return V.takeError();
-        OS << ' ' << *V;
-        return Error::success();
-      }
-      case ArgKind::Long1:
-      case ArgKind::Long4: {
-        uint64_t N;
-        if (Info->Arg == ArgKind::Long1) {
-          auto V = In.readLE<uint8_t>(Info->Name);
-          if (!V)
-            return V.takeError();
-          N = *V;
-        } else {
-          auto V = In.readLE<int32_t>(Info->Name);
-          if (!V)
-            return V.takeError();
-          if (*V < 0)
-            return decodeError(Off, "LONG4 with negative length");
-          N = *V;
-        }
-        auto S = In.take(N, Info->Name);
-        if (!S)
-          return S.takeError();
-        // Decimal text is quadratic in the length: past 4096 bits (as
-        // bigIntText in the printer) only the size is shown, and the value
-        // is never built.
-        if (N > 512) {
-          OS << " <int of " << N << " bytes>";
-          return Error::success();
-        }
-        Checkpoint Tmp;
-        Value *V = makeIntFromLE(Tmp, *S);
-        if (auto *I = dyn_cast<IntValue>(V))
-          OS << ' ' << I->getValue();
-        else
-          OS << ' ' << toString(cast<BigIntValue>(V)->getValue(), 10, true);
-        return Error::success();
-      }
-      case ArgKind::String1:
-      case ArgKind::String4:
-      case ArgKind::String4Signed:
-      case ArgKind::String8: {
-        uint64_t N;
-        if (Info->Arg == ArgKind::String1) {
-          auto V = In.readLE<uint8_t>(Info->Name);
-          if (!V)
-            return V.takeError();
-          N = *V;
-        } else if (Info->Arg == ArgKind::String8) {
-          auto V = In.readLE<uint64_t>(Info->Name);
-          if (!V)
-            return V.takeError();
-          N = *V;
-        } else {
-          auto V = In.readLE<int32_t>(Info->Name);
-          if (!V)
-            return V.takeError();
-          N = uint32_t(*V);
-        }
-        auto S = In.take(N, Info->Name);
-        if (!S)
-          return S.takeError();
-        OS << " '";
-        OS.write_escaped(S->take_front(200));
-        OS << (S->size() > 200 ? "'..." : "'");
-        return Error::success();
-      }
-      case ArgKind::Float8BE: {
-        auto S = In.take(8, Info->Name);
-        if (!S)
-          return S.takeError();
-        uint64_t U =
-            support::endian::read<uint64_t, llvm::endianness::big>(S->data());
-        double D;
-        std::memcpy(&D, &U, sizeof(D));
-        OS << ' ' << format("%.17g", D);
-        return Error::success();
-      }
-      case ArgKind::TwoLines: {
-        auto A = In.line(Info->Name);
-        if (!A)
-          return A.takeError();
-        auto N = In.line(Info->Name);
-        if (!N)
-          return N.takeError();
-        OS << " '" << *A << ' ' << *N << "'";
-        return Error::success();
-      }
-      default: {
-        auto L = In.line(Info->Name);
-        if (!L)
-          return L.takeError();
-        OS << ' ';
-        OS.write_escaped(*L);
-        return Error::success();
-      }
-      }
-    };
-    if (Error E = Arg())
-      return E;
-    OS << '\n';
-    if (Info->Op == Opcode::Mark)
-      ++Indent;
-    if (Info->Op == Opcode::Stop) {
-      if (EndOut)
-        *EndOut = In.tell();
-      return Error::success();
-    }
-  }
 }

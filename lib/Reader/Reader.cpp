@@ -232,12 +232,6 @@ bool isString(Value *V, StringRef S) {
 // Legacy stream
 //===----------------------------------------------------------------------===//
 
-/// Whether \p V is the legacy format's magic number.
-bool isLegacyMagic(const Value *V) {
-  auto *M = dyn_cast_or_null<BigIntValue>(V);
-  return M && isLegacyMagicNumber(M->getValue());
-}
-
 Error readLegacy(Checkpoint &C, StringRef File, uint64_t Start, int FD,
                  bool Lower) {
   ContainerInfo &CI = C.getContainer();

@@ -10,6 +10,7 @@
 
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/IR/Printer.h"
+#include "ckpt/IR/Reports.h"
 #include "ckpt/IR/Verifier.h"
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Writer/Writer.h"

@@ -8,6 +8,7 @@
 
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/IR/Printer.h"
+#include "ckpt/Pickle/Disassembler.h"
 #include "ckpt/Pickle/Unpickler.h"
 #include "llvm/Support/raw_ostream.h"
 

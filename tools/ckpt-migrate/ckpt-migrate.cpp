@@ -11,10 +11,11 @@
 #include "ckpt/Container/Container.h"
 #include "ckpt/IR/Parser.h"
 #include "ckpt/IR/Printer.h"
+#include "ckpt/IR/Reports.h"
 #include "ckpt/IR/Verifier.h"
 #include "ckpt/Passes/PassManager.h"
 #include "ckpt/Passes/PassPlugin.h"
-#include "ckpt/Pickle/Unpickler.h"
+#include "ckpt/Pickle/Disassembler.h"
 #include "ckpt/Reader/Reader.h"
 #include "ckpt/Scan/Scan.h"
 #include "ckpt/Support/AtomicFile.h"
@@ -38,7 +39,6 @@
 #include "llvm/Support/PrettyStackTrace.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ThreadPool.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/thread.h"
@@ -367,10 +367,8 @@ static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
   StringRef Bytes = Buf.getBuffer();
   switch (*Kind) {
   case ContainerKind::Legacy: {
-    static const char *Names[] = {"magic number", "protocol version",
-                                  "sys_info", "object", "storage keys"};
     uint64_t Pos = 0;
-    for (const char *Name : Names) {
+    for (StringRef Name : getLegacyPickleNames()) {
       OS << "; pickle: " << Name << '\n';
       uint64_t End;
       if (Error E = pickle::disassemble(OS, Bytes.substr(Pos), Pos, &End))

@@ -14,6 +14,7 @@
 #define CKPT_CONTAINER_CONTAINER_H
 
 #include "llvm/ADT/APInt.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -56,6 +57,11 @@ llvm::APInt getLegacyMagicNumber();
 /// Whether \p V is the legacy magic number. Compares bits, never text: a
 /// hostile pickle's int may have millions of digits.
 bool isLegacyMagicNumber(const llvm::APInt &V);
+
+/// The pickles of a legacy stream, in file order, by the names `-dump-pickle`
+/// and `-scan` give them: "magic number", "protocol version", "sys_info",
+/// "object", "storage keys". The storage records follow the last.
+llvm::ArrayRef<llvm::StringRef> getLegacyPickleNames();
 
 /// Identifies the container of \p Buf from its leading bytes.
 ///

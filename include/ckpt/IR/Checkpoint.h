@@ -53,6 +53,11 @@ struct ContainerInfo {
   const ExtraRecord *findRecord(llvm::StringRef Name) const;
 };
 
+/// Whether \p V is the legacy format's magic number (an int whose bits
+/// isLegacyMagicNumber accepts): the first pickle of a legacy stream, which
+/// tells a legacy stream from a bare pickle when the magic number is framed.
+bool isLegacyMagic(const Value *V);
+
 /// One checkpoint: the object graph, its storages and container facts.
 class Checkpoint {
 public:

@@ -26,16 +26,6 @@ struct PrintOptions {
 void printCheckpoint(llvm::raw_ostream &OS, const Checkpoint &C,
                      const PrintOptions &Opts = {});
 
-/// Prints one line per tensor reachable from the root, in a canonical
-/// depth-first walk (`-tensors`):
-///   <path> <tensor|param> <dtype> <shape> <stride> <offset> s<N> <xxh3> rg=<0|1>
-/// test/Inputs/torch_describe.py prints the same lines from real torch.
-void printTensorListing(llvm::raw_ostream &OS, const Checkpoint &C);
-
-/// Prints a summary for people (`-summary`): container, guessed era, tensor
-/// and storage counts, bytes per dtype, globals referenced.
-void printSummary(llvm::raw_ostream &OS, const Checkpoint &C);
-
 /// The checksum printed for a storage's bytes (xxh3-64).
 uint64_t checksumBytes(llvm::StringRef Bytes);
 

@@ -122,12 +122,6 @@ unpickle(Checkpoint &C, llvm::StringRef Bytes, uint64_t BaseOffset,
          UnpickleObserver *Observer = nullptr,
          ReduceHookFn ReduceHook = nullptr);
 
-/// Prints the opcodes of the pickle at the start of \p Bytes in the style of
-/// `python -m pickletools` (offset, opcode byte, name, argument), one per
-/// line, stopping after STOP. Used by `-dump-pickle`.
-llvm::Error disassemble(llvm::raw_ostream &OS, llvm::StringRef Bytes,
-                        uint64_t BaseOffset, uint64_t *EndOut = nullptr);
-
 } // namespace pickle
 } // namespace ckpt
 
