@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/IR/Printer.h"
+#include "Lexer.h"
 #include "PrinterInternals.h"
 #include "ckpt/IR/Checkpoint.h"
 #include "llvm/ADT/DenseMap.h"
@@ -25,8 +26,6 @@ uint64_t checksumBytes(StringRef Bytes) {
 }
 
 namespace {
-
-bool isIdentChar(char C) { return isAlnum(C) || C == '_' || C == '.'; }
 
 /// Prints \p S quoted, escaping what is not printable ASCII or UTF-8 text
 /// (when \p AllowUTF8).
@@ -62,7 +61,7 @@ void printQuoted(raw_ostream &OS, StringRef S, bool AllowUTF8) {
 
 /// Prints a name that is an identifier as is, anything else quoted.
 void printName(raw_ostream &OS, StringRef S) {
-  if (!S.empty() && all_of(S, isIdentChar) && !isDigit(S[0]))
+  if (!S.empty() && all_of(S, ir::isIdentChar) && !isDigit(S[0]))
     OS << S;
   else
     printQuoted(OS, S, /*AllowUTF8=*/true);
