@@ -11,6 +11,7 @@
 #include "Lexer.h"
 #include "ckpt/Container/Container.h"
 #include "ckpt/IR/Checkpoint.h"
+#include "ckpt/Support/Diagnostics.h"
 #include "llvm/ADT/APInt.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -213,7 +214,7 @@ Error Parser::run() {
     StringRef Msg = StringRef(Diagnostic).rtrim('\n');
     if (Msg.empty())
       Msg = "error: malformed textual IR";
-    return createStringError(inconvertibleErrorCode(), Msg);
+    return make_error<DiagnosticError>(std::vector<std::string>{Msg.str()});
   }
   return Error::success();
 }

@@ -35,16 +35,6 @@ namespace ckpt {
 // Small helpers
 //===----------------------------------------------------------------------===//
 
-char DiagnosticError::ID = 0;
-
-void DiagnosticError::log(raw_ostream &OS) const {
-  OS << join(Diagnostics, "\n");
-}
-
-std::error_code DiagnosticError::convertToErrorCode() const {
-  return inconvertibleErrorCode();
-}
-
 const OptionDef *PassDef::findOption(StringRef Name) const {
   for (const OptionDef &O : Options)
     if (O.Name == Name)

@@ -1,51 +1,35 @@
 //===- ckpt-migrate.cpp - The ckpt-migrate driver -------------------------===//
 //
-// Part of ckpt-migrate. Reads a PyTorch checkpoint without executing it,
-// prints it as textual IR or summaries, and (with later components) runs
-// migration pipelines and writes it back for a target PyTorch release.
+// Part of ckpt-migrate. Parses the command line into a MigrateOptions and
+// calls the libraries: pass plugins and files (Migrate/PassLoading), -scan
+// (Scan), one file or a batch (Migrate). Every error is printed by
+// reportError (Support/Diagnostics).
 //
 //===----------------------------------------------------------------------===//
 
 #include "ckpt/Config/Version.inc"
-#include "ckpt/Container/Archive.h"
 #include "ckpt/Container/Container.h"
-#include "ckpt/IR/Parser.h"
-#include "ckpt/IR/Printer.h"
-#include "ckpt/IR/Reports.h"
-#include "ckpt/IR/Verifier.h"
+#include "ckpt/Migrate/Migrate.h"
+#include "ckpt/Migrate/PassLoading.h"
 #include "ckpt/Passes/PassManager.h"
 #include "ckpt/Passes/PassPlugin.h"
-#include "ckpt/Pickle/Disassembler.h"
-#include "ckpt/Reader/Reader.h"
 #include "ckpt/Scan/Scan.h"
-#include "ckpt/Support/AtomicFile.h"
 #include "ckpt/Support/ByteSize.h"
+#include "ckpt/Support/Diagnostics.h"
 #include "ckpt/Support/Error.h"
-#include "ckpt/Support/FileRange.h"
-#include "ckpt/TableGen/PassModel.h"
 #include "ckpt/Target/TargetSpec.h"
-#include "ckpt/Writer/TargetVerifier.h"
-#include "ckpt/Writer/Writer.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/Statistic.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Compiler.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/PrettyStackTrace.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/ThreadPool.h"
-#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/thread.h"
-#include <atomic>
-#include <chrono>
 #include <csignal>
-#include <mutex>
 #include <optional>
 
 using namespace llvm;
@@ -267,6 +251,23 @@ static cl::opt<OutputFormat> Format(
                           "names the directory)")),
     cl::init(OutputFormat::Same), cl::cat(Category));
 
+/// The container -format names; none for the input's or the output name's.
+static std::optional<ContainerKind> getOutputContainer(OutputFormat F) {
+  switch (F) {
+  case OutputFormat::Same:
+    return std::nullopt;
+  case OutputFormat::Legacy:
+    return ContainerKind::Legacy;
+  case OutputFormat::Zip:
+    return ContainerKind::Zip;
+  case OutputFormat::Safetensors:
+    return ContainerKind::Safetensors;
+  case OutputFormat::DCP:
+    return ContainerKind::DCP;
+  }
+  return std::nullopt;
+}
+
 static cl::opt<std::string>
     TargetVersion("target",
                   cl::desc("Write for this PyTorch release (its container, "
@@ -291,406 +292,6 @@ static cl::opt<bool> NoLower("no-lower",
                              cl::cat(Category));
 
 static StringRef ToolName;
-
-/// Reports \p E as `ckpt-migrate: error: FILE: offset N: message`.
-static void reportError(raw_ostream &OS, StringRef File, Error E) {
-  handleAllErrors(
-      std::move(E),
-      // An error of another file (a shard of a set, a temporary) names it.
-      [&](const FileError &FE) {
-        WithColor::error(OS, ToolName)
-            << FE.getFileName() << ": " << FE.messageWithoutFileInfo() << '\n';
-      },
-      [&](const ErrorInfoBase &EI) {
-        WithColor::error(OS, ToolName) << File << ": ";
-        EI.log(OS);
-        OS << '\n';
-      });
-}
-
-/// What every file of a run shares: the pipeline and the release to write.
-struct RunConfig {
-  const std::vector<PipelineEntry> *Pipeline = nullptr;
-  const TargetSpec *Target = nullptr;
-  const TargetSpec *VerifyFor = nullptr;
-  /// Print text (-S, -summary, ...) instead of writing a checkpoint.
-  bool WantsText = false;
-  /// Show a progress indicator for long copies.
-  bool ShowProgress = false;
-  /// Free the IR after each file (batch mode), rather than at exit.
-  bool FreeIR = true;
-  /// -memory-limit, when given.
-  std::optional<uint64_t> MemoryLimit;
-  /// -max-shard-size, when given.
-  std::optional<uint64_t> MaxShardSize;
-};
-
-/// "copied 1.2 GiB of 4.0 GiB (30%)" on one terminal line, redrawn at most
-/// ten times a second, erased when done.
-class ProgressMeter : public CopyObserver {
-public:
-  ProgressMeter(raw_ostream &OS, StringRef Name, uint64_t Total)
-      : OS(OS), Name(Name.str()), Total(Total) {}
-  ~ProgressMeter() override {
-    if (Drawn)
-      OS << "\r\x1b[K";
-    OS.flush();
-  }
-
-  void copied(uint64_t Bytes) override {
-    Done += Bytes;
-    auto Now = std::chrono::steady_clock::now();
-    if (Drawn && Done < Total && Now - Last < std::chrono::milliseconds(100))
-      return;
-    Last = Now;
-    Drawn = true;
-    OS << formatv("\r{0}: copied {1:F1} GiB of {2:F1} GiB ({3}%)", Name,
-                  Done / double(1 << 30), Total / double(1 << 30),
-                  Total ? Done * 100 / Total : 100);
-    OS.flush();
-  }
-
-private:
-  raw_ostream &OS;
-  std::string Name;
-  uint64_t Total, Done = 0;
-  bool Drawn = false;
-  std::chrono::steady_clock::time_point Last;
-};
-
-/// Disassembles every pickle of the file: all five of a legacy stream, the
-/// data.pkl of a zip, the members of a tar.
-static Error dumpPickles(raw_ostream &OS, MemoryBufferRef Buf) {
-  auto Kind = identifyContainer(Buf);
-  if (!Kind)
-    return Kind.takeError();
-  StringRef Bytes = Buf.getBuffer();
-  switch (*Kind) {
-  case ContainerKind::Legacy: {
-    uint64_t Pos = 0;
-    for (StringRef Name : getLegacyPickleNames()) {
-      OS << "; pickle: " << Name << '\n';
-      uint64_t End;
-      if (Error E = pickle::disassemble(OS, Bytes.substr(Pos), Pos, &End))
-        return E;
-      Pos += End;
-    }
-    OS << "; storage records start at offset " << Pos << '\n';
-    return Error::success();
-  }
-  case ContainerKind::Zip: {
-    auto Zip = ZipArchive::create(Buf);
-    if (!Zip)
-      return Zip.takeError();
-    for (const ArchiveMember &M : Zip->members()) {
-      if (!StringRef(M.Name).ends_with(".pkl"))
-        continue;
-      OS << "; pickle: " << M.Name << '\n';
-      if (Error E = pickle::disassemble(OS, Zip->getData(M), M.DataOffset))
-        return E;
-    }
-    return Error::success();
-  }
-  case ContainerKind::Tar: {
-    auto Tar = TarArchive::create(Buf);
-    if (!Tar)
-      return Tar.takeError();
-    for (StringRef Name : {"sys_info", "pickle"}) {
-      const ArchiveMember *M = Tar->find(Name);
-      if (!M)
-        continue;
-      OS << "; pickle: " << Name << '\n';
-      if (Error E = pickle::disassemble(OS, Tar->getData(*M), M->DataOffset))
-        return E;
-    }
-    return Error::success();
-  }
-  case ContainerKind::Pickle:
-    return pickle::disassemble(OS, Bytes, 0);
-  case ContainerKind::Safetensors:
-    return makeError("a safetensors file holds no pickle (-list-records "
-                     "shows its header)");
-  case ContainerKind::DCP:
-    break;
-  }
-  return Error::success();
-}
-
-/// Reads \p Input, runs the pipeline and writes \p Output (or prints what
-/// the text options ask for). Diagnostics go to \p Diag. Returns whether the
-/// file was handled without error.
-static bool processFile(StringRef Input, StringRef Output, const RunConfig &Cfg,
-                        raw_ostream &Diag) {
-  std::vector<PipelineEntry> Pipeline = *Cfg.Pipeline;
-  const TargetSpec *Target = Cfg.Target;
-  const TargetSpec *VerifyFor = Cfg.VerifyFor;
-  bool WantsText = Cfg.WantsText;
-  int InputFD = -1;
-  // A shard set (an `*.index.json`, or a directory holding one) is read
-  // shard by shard; the listings read one file, so name a shard for them.
-  std::optional<std::string> SetIndex = findShardSetIndex(Input);
-  bool IsDCP = !SetIndex && isDCPDirectory(Input);
-  if ((SetIndex || IsDCP) && (ListRecords || DumpPickle)) {
-    reportError(Diag, Input,
-                makeError("-list-records and -dump-pickle read one file; "
-                          "name one file of the set or directory"));
-    return false;
-  }
-  auto Buf = SetIndex || IsDCP ? Expected<std::unique_ptr<MemoryBuffer>>(
-                                     MemoryBuffer::getMemBuffer("", Input))
-                               : openCheckpointFile(Input, InputFD);
-  if (!Buf) {
-    reportError(Diag, Input, Buf.takeError());
-    return false;
-  }
-  // Closed here unless the checkpoint takes it over.
-  auto CloseInput = make_scope_exit([&] {
-    if (InputFD >= 0)
-      sys::fs::closeFile(InputFD);
-  });
-
-  // What the text prints: the raw input (listings) and the checkpoint read
-  // from it (summaries, IR). The input stays mapped while either lives.
-  MemoryBufferRef InputRef = (*Buf)->getMemBufferRef();
-  std::unique_ptr<Checkpoint> Read;
-  auto ReleaseRead = make_scope_exit([&] {
-    // A single run exits right after: freeing millions of nodes one by one
-    // would only cost time (as clang's -disable-free).
-    if (Read && !Cfg.FreeIR)
-      (void)Read.release();
-  });
-  if (PrintIR || Summary || ListTensors || DryRun || !WantsText) {
-    ReaderOptions RO;
-    RO.Lower = !NoLower;
-    RO.SourceFD = InputFD;
-    RO.MemoryLimit = Cfg.MemoryLimit;
-    // Textual IR (.ckir) or a binary checkpoint, told apart by content.
-    MemoryBufferRef InputRef = (*Buf)->getMemBufferRef();
-    bool IsText = !SetIndex && !IsDCP && isTextualIR(InputRef);
-    auto C = SetIndex ? readShardSet(*SetIndex, RO)
-             : IsDCP  ? readDCPDirectory(Input, RO)
-             : IsText ? parseCheckpointText(std::move(*Buf))
-                      : readCheckpoint(std::move(*Buf), RO);
-    if (C && !IsText && InputFD >= 0) {
-      // Unchanged tensor bytes are then copied file to file.
-      (*C)->addSourceFile(InputRef, InputFD);
-      InputFD = -1;
-    }
-    // A single run exits right after: freeing millions of nodes one by one
-    // would only cost time (as clang's -disable-free).
-    auto Release = make_scope_exit([&] {
-      if (C && !Cfg.FreeIR)
-        (void)C->release();
-    });
-    if (!C && IsText) {
-      // The parser's diagnostic already reads `FILE:LINE:COL: error: ...`.
-      Diag << ToolName << ": " << toString(C.takeError()) << '\n';
-      return false;
-    }
-    if (!C) {
-      reportError(Diag, Input, C.takeError());
-      return false;
-    }
-    bool RanPasses = !Pipeline.empty();
-    if (RanPasses) {
-      PassInstrumentation PI;
-      PI.PrintAfterAll = PrintAfterAll;
-      PI.PrintBeforeAll = PrintBeforeAll;
-      PI.PrintBefore = PrintBefore;
-      PI.PrintAfter = PrintAfter;
-      PI.PrintChanged = PrintChanged;
-      PI.VerifyEach = VerifyEach;
-      PI.TimePasses = TimePasses;
-      PI.Stats = AreStatisticsEnabled() || DryRun;
-      PassManager PM(std::move(Pipeline), std::move(PI), Diag);
-      if (Error E = PM.run(**C)) {
-        reportError(Diag, Input, std::move(E));
-        return false;
-      }
-      if (DryRun) {
-        Diag << (PM.changedAnything() ? "// dry run: the pipeline would "
-                                        "change the checkpoint; nothing "
-                                        "written\n"
-                                      : "// dry run: the pipeline changes "
-                                        "nothing\n");
-        return true;
-      }
-    }
-    // The reader verified what it built; text and passes are checked here.
-    if (!DisableVerify && (IsText || RanPasses))
-      if (Error E = verifyCheckpoint(**C)) {
-        reportError(Diag, Input, std::move(E));
-        return false;
-      }
-    Encoding Enc;
-    Enc.Target = Target;
-    if (Format == OutputFormat::Legacy)
-      Enc.Container = ContainerKind::Legacy;
-    else if (Format == OutputFormat::Zip)
-      Enc.Container = ContainerKind::Zip;
-    else if (Format == OutputFormat::Safetensors)
-      Enc.Container = ContainerKind::Safetensors;
-    else if (Format == OutputFormat::DCP)
-      Enc.Container = ContainerKind::DCP;
-    else if (!Target)
-      Enc.Container =
-          getContainerForOutputName(Output, (*C)->getContainer().Kind);
-    if (VerifyFor) {
-      Encoding VEnc = Enc;
-      VEnc.Target = VerifyFor;
-      std::vector<std::string> Assumptions;
-      if (Error E = verifyForTarget(**C, *VerifyFor, VEnc, &Assumptions)) {
-        reportError(Diag, Input, std::move(E));
-        return false;
-      }
-      // What the release's description cannot judge is said, not dropped.
-      for (const std::string &A : Assumptions)
-        WithColor::note(Diag, ToolName)
-            << Input << ": not judged for PyTorch " << VerifyFor->Version
-            << " (outside torch): " << A << '\n';
-    }
-    if (!WantsText) {
-      std::optional<ProgressMeter> Progress;
-      if (Cfg.ShowProgress) {
-        uint64_t Total = 0;
-        for (const StorageValue *S : (*C)->getStorages())
-          if (!S->getViewRoot())
-            Total += S->getData().size();
-        if (Total >= ProgressMinBytes) {
-          Progress.emplace(Diag, Output, Total);
-          Enc.Progress = &*Progress;
-        }
-      }
-      if (Error E = Cfg.MaxShardSize && Output != "-"
-                        ? writeShardSet(**C, Output, Enc, *Cfg.MaxShardSize)
-                        : writeCheckpointFile(**C, Output, Enc)) {
-        reportError(Diag, Output, std::move(E));
-        return false;
-      }
-      return true;
-    }
-    Read = std::move(*C);
-  }
-
-  // Text is written as it is made (a hostile input's listing can be many
-  // times its size): to a temporary renamed into place, so that a failure
-  // leaves no partial file; to stdout as it comes, as LLVM's tools do.
-  auto Emit = [&](raw_ostream &OS) -> Error {
-    if (ListRecords)
-      if (Error E = printContainerListing(OS, InputRef))
-        return E;
-    if (DumpPickle)
-      if (Error E = dumpPickles(OS, InputRef))
-        return E;
-    if (!Read)
-      return Error::success();
-    if (Summary)
-      printSummary(OS, *Read);
-    if (ListTensors)
-      printTensorListing(OS, *Read);
-    if (PrintIR) {
-      PrintOptions PO;
-      PO.InlineData = InlineData;
-      printCheckpoint(OS, *Read, PO);
-    }
-    return Error::success();
-  };
-  // Errors of the input (listings) name it and their offset; errors of the
-  // output name the output.
-  auto Report = [&](Error E) {
-    handleAllErrors(
-        std::move(E),
-        [&](const DecodeError &DE) {
-          WithColor::error(Diag, ToolName) << Input << ": ";
-          DE.log(Diag);
-          Diag << '\n';
-        },
-        [&](const FileError &FE) {
-          WithColor::error(Diag, ToolName)
-              << FE.getFileName() << ": " << FE.messageWithoutFileInfo()
-              << '\n';
-        },
-        [&](const ErrorInfoBase &EI) {
-          WithColor::error(Diag, ToolName) << EI.message() << '\n';
-        });
-    return false;
-  };
-  if (Output == "-") {
-    Error E = Emit(outs());
-    outs().flush();
-    if (E)
-      return Report(std::move(E));
-    if (std::error_code WEC = outs().error()) {
-      WithColor::error(Diag, ToolName) << "-: " << WEC.message() << '\n';
-      outs().clear_error();
-      return false;
-    }
-    return true;
-  }
-  if (Error E = writeTextFileAtomically(Output, Emit))
-    return Report(std::move(E));
-  return true;
-}
-
-/// Migrates every file of \p Inputs into \p Dir, up to -j at once. Each file
-/// is independent and written atomically; one failure does not stop the
-/// others. Ends with a summary; returns 1 if any file failed.
-static int runBatch(ArrayRef<std::string> Inputs, StringRef Dir,
-                    const RunConfig &Cfg) {
-  if (std::error_code EC = sys::fs::create_directories(Dir)) {
-    WithColor::error(errs(), ToolName) << Dir << ": " << EC.message() << '\n';
-    return 1;
-  }
-  // Two inputs of one name would overwrite each other's result.
-  std::vector<std::string> Outputs;
-  StringMap<StringRef> ByName;
-  for (const std::string &In : Inputs) {
-    StringRef Name = sys::path::filename(In);
-    auto [It, New] = ByName.try_emplace(Name, In);
-    if (!New) {
-      WithColor::error(errs(), ToolName)
-          << "'" << It->second << "' and '" << In
-          << "' would both be written to " << Dir << "/" << Name << '\n';
-      return 1;
-    }
-    SmallString<256> Out(Dir);
-    sys::path::append(Out, Name);
-    Outputs.push_back(std::string(Out));
-  }
-
-  bool Ticker = !Quiet && sys::Process::StandardErrIsDisplayed();
-  std::mutex Lock;
-  unsigned Done = 0, Failed = 0;
-  DefaultThreadPool Pool(hardware_concurrency(std::max(1u, unsigned(Jobs))));
-  for (size_t I = 0; I != Inputs.size(); ++I)
-    Pool.async([&, I] {
-      StringRef In = Inputs[I], Out = Outputs[I];
-      // Each file's diagnostics are printed together, not interleaved.
-      std::string Log;
-      raw_string_ostream Diag(Log);
-      bool OK;
-      sys::fs::UniqueID InID, OutID;
-      if (!sys::fs::getUniqueID(In, InID) &&
-          !sys::fs::getUniqueID(Out, OutID) && InID == OutID) {
-        WithColor::error(Diag, ToolName)
-            << Out << ": output file is the input file\n";
-        OK = false;
-      } else {
-        OK = processFile(In, Out, Cfg, Diag);
-      }
-      std::lock_guard<std::mutex> G(Lock);
-      errs() << Log;
-      ++Done;
-      Failed += !OK;
-      if (Ticker)
-        errs() << formatv("[{0}/{1}] {2} {3}\n", Done, Inputs.size(),
-                          OK ? "migrated" : "FAILED", In);
-    });
-  Pool.wait();
-  errs() << formatv("{0} of {1} files migrated, {2} failed\n",
-                    Inputs.size() - Failed, Inputs.size(), Failed);
-  return Failed ? 1 : 0;
-}
 
 static int toolMain(int argc, char **argv) {
   // main() registered the signal handlers; crash reports from this thread
@@ -717,61 +318,24 @@ static int toolMain(int argc, char **argv) {
       "ckpt-migrate: read, migrate and write PyTorch checkpoints without "
       "Python\n");
 
+  auto Fail = [&](StringRef File, Error E) {
+    reportError(errs(), ToolName, File, std::move(E));
+    return 1;
+  };
   PassRegistry Registry = PassRegistry::createWithBuiltins();
   for (const std::string &P : PassPlugins)
-    if (Error E = loadPassPlugin(P, Registry)) {
-      WithColor::error(errs(), ToolName) << toString(std::move(E)) << '\n';
-      return 1;
-    }
+    if (Error E = loadPassPlugin(P, Registry))
+      return Fail("", std::move(E));
   // Users' pass files: parsed at run time, registered like the built-ins.
-  std::vector<std::unique_ptr<PassSpecSet>> UserPasses;
+  LoadedPassFiles UserPasses;
   if (!PassFiles.empty()) {
-    std::vector<std::string> Includes;
-    // The project's include/ (for ckpt/Passes/PassBase.td): an installed
-    // tool's P/include beside P/bin; else a build tree's, whose sources
-    // are two folders up or where they were configured.
     std::string Exe = sys::fs::getMainExecutable(argv[0], (void *)&toolMain);
-    StringRef ExeDir = sys::path::parent_path(Exe);
-    SmallString<256> Installed(ExeDir);
-    sys::path::append(Installed, "..", "include");
-    SmallString<256> Marker(Installed);
-    sys::path::append(Marker, "ckpt", "Passes", "PassBase.td");
-    if (sys::fs::exists(Marker)) {
-      Includes.push_back(std::string(Installed));
-    } else {
-      SmallString<256> Tree(ExeDir);
-      sys::path::append(Tree, "..", "..", "include");
-      Includes.push_back(std::string(Tree));
-      Includes.push_back(CKPT_SOURCE_INCLUDE_DIR);
-    }
-    for (const std::string &D : PassIncludeDirs)
-      Includes.push_back(D);
-    for (const std::string &F : PassFiles) {
-      auto Model = parsePassFile(F, Includes);
-      if (!Model) {
-        errs() << ToolName << ": " << toString(Model.takeError()) << '\n';
-        return 1;
-      }
-      auto Set = PassSpecSet::create(
-          std::move(*Model), [](StringRef) -> PassFactory { return nullptr; });
-      if (!Set) {
-        errs() << ToolName << ": " << toString(Set.takeError()) << '\n';
-        return 1;
-      }
-      // A name clash is reported at the user's definition.
-      auto Clash = [&](StringRef Loc, Error E) {
-        errs() << ToolName << ": " << (Loc.empty() ? StringRef(F) : Loc)
-               << ": error: " << toString(std::move(E)) << '\n';
-        return 1;
-      };
-      for (const PassSpec &P : (*Set)->getPasses())
-        if (Error E = Registry.addPass(P))
-          return Clash(P.Loc, std::move(E));
-      for (const PipelineSpec &P : (*Set)->getPipelines())
-        if (Error E = Registry.addPipeline(P))
-          return Clash(P.Loc, std::move(E));
-      UserPasses.push_back(std::move(*Set));
-    }
+    auto Loaded = loadPassFiles(
+        Registry, PassFiles,
+        getPassIncludeDirs(Exe, CKPT_SOURCE_INCLUDE_DIR, PassIncludeDirs));
+    if (!Loaded)
+      return Fail("", Loaded.takeError());
+    UserPasses = std::move(*Loaded);
   }
   // Sizes are checked before anything is read.
   std::optional<uint64_t> MemoryLimitBytes, ScanMaxInflatedBytes, MaxShardBytes;
@@ -779,10 +343,8 @@ static int toolMain(int argc, char **argv) {
                           std::pair(&ScanMaxInflated, &ScanMaxInflatedBytes),
                           std::pair(&MaxShardSize, &MaxShardBytes)}) {
     auto Size = getSizeOption(*Opt);
-    if (!Size) {
-      WithColor::error(errs(), ToolName) << toString(Size.takeError()) << '\n';
-      return 1;
-    }
+    if (!Size)
+      return Fail("", Size.takeError());
     *Out = *Size;
   }
   if (PrintPasses) {
@@ -797,10 +359,8 @@ static int toolMain(int argc, char **argv) {
              << (T.WeightsOnlyDefault ? ", weights_only" : "") << '\n';
     return 0;
   }
-  if (InputFilenames.empty()) {
-    WithColor::error(errs(), ToolName) << "no input file\n";
-    return 1;
-  }
+  if (InputFilenames.empty())
+    return Fail("", makeError("no input file"));
   // Several inputs (or -output-dir) is batch mode: every file is migrated
   // on its own, written under its own name into the output directory.
   bool Batch = InputFilenames.size() > 1 || !OutputDir.empty();
@@ -815,16 +375,12 @@ static int toolMain(int argc, char **argv) {
     else if (PrintAfterAll || PrintBeforeAll || !PrintBefore.empty() ||
              !PrintAfter.empty() || PrintChanged || TimePasses)
       Conflict = "-print-* and -time-passes";
-    if (!Conflict.empty()) {
-      WithColor::error(errs(), ToolName)
-          << "several inputs cannot be combined with " << Conflict << '\n';
-      return 1;
-    }
-    if (OutputDir.empty()) {
-      WithColor::error(errs(), ToolName)
-          << "several inputs need -output-dir=DIR for their results\n";
-      return 1;
-    }
+    if (!Conflict.empty())
+      return Fail("", makeError("several inputs cannot be combined with {0}",
+                                Conflict));
+    if (OutputDir.empty())
+      return Fail("", makeError("several inputs need -output-dir=DIR for "
+                                "their results"));
   } else {
     InputFilename = InputFilenames.front();
   }
@@ -833,19 +389,14 @@ static int toolMain(int argc, char **argv) {
   if (ScanFile) {
     const TargetSpec *T = TargetVersion.empty() ? &getTargetSpecs().back()
                                                 : lookupTarget(TargetVersion);
-    if (!T) {
-      WithColor::error(errs(), ToolName)
-          << "unknown PyTorch release '" << TargetVersion
-          << "'; -print-targets lists the described ones\n";
-      return 1;
-    }
+    if (!T)
+      return Fail("", makeError("unknown PyTorch release '{0}'; "
+                                "-print-targets lists the described ones",
+                                TargetVersion));
     auto SBuf = MemoryBuffer::getFileOrSTDIN(InputFilename, /*IsText=*/false,
                                              /*RequiresNullTerminator=*/false);
-    if (!SBuf) {
-      WithColor::error(errs(), ToolName)
-          << InputFilename << ": " << SBuf.getError().message() << '\n';
-      return 1;
-    }
+    if (!SBuf)
+      return Fail(InputFilename, errorCodeToError(SBuf.getError()));
     ScanOptions SO;
     SO.MaxInflatedBytes = *ScanMaxInflatedBytes;
     SO.MaxInflateRatio = ScanMaxInflateRatio;
@@ -859,79 +410,84 @@ static int toolMain(int argc, char **argv) {
   }
 
   // Parse the pipeline before reading anything: a typo fails fast.
-  std::vector<PipelineEntry> Pipeline;
+  MigrateOptions Opts;
+  Opts.ToolName = ToolName.str();
   std::string PipelineTarget;
   if (!Passes.empty()) {
     auto P = parsePassPipeline(Passes, Registry, &PipelineTarget);
-    if (!P) {
-      WithColor::error(errs(), ToolName) << toString(P.takeError()) << '\n';
-      return 1;
-    }
-    Pipeline = std::move(*P);
+    if (!P)
+      return Fail("", P.takeError());
+    Opts.Pipeline = std::move(*P);
   }
 
   // The release to write for: -target, else the pipeline's own target.
-  const TargetSpec *Target = nullptr;
-  const TargetSpec *VerifyFor = nullptr;
   for (auto [Name, Out] : {std::pair<StringRef, const TargetSpec **>(
                                TargetVersion.empty() ? StringRef(PipelineTarget)
                                                      : StringRef(TargetVersion),
-                               &Target),
-                           {VerifyTarget, &VerifyFor}}) {
+                               &Opts.Target),
+                           {VerifyTarget, &Opts.VerifyFor}}) {
     if (Name.empty())
       continue;
     *Out = lookupTarget(Name);
-    if (!*Out) {
-      WithColor::error(errs(), ToolName)
-          << "unknown PyTorch release '" << Name
-          << "'; -print-targets lists the described ones\n";
-      return 1;
-    }
+    if (!*Out)
+      return Fail("", makeError("unknown PyTorch release '{0}'; "
+                                "-print-targets lists the described ones",
+                                Name));
   }
-  // A target is always verified before writing; -verify-target alone checks.
-  if (!VerifyFor)
-    VerifyFor = Target;
 
   // Never write over the input: resolve both names to real paths first.
   if (!Batch && OutputFilename != "-" && InputFilename != "-") {
     sys::fs::UniqueID InID, OutID;
     if (!sys::fs::getUniqueID(InputFilename, InID) &&
-        !sys::fs::getUniqueID(OutputFilename, OutID) && InID == OutID) {
-      WithColor::error(errs(), ToolName)
-          << OutputFilename << ": output file is the input file\n";
-      return 1;
-    }
+        !sys::fs::getUniqueID(OutputFilename, OutID) && InID == OutID)
+      return Fail(OutputFilename, makeError("output file is the input file"));
   }
 
-  bool WantsText =
-      PrintIR || Summary || ListTensors || ListRecords || DumpPickle || DryRun;
+  Opts.Instrumentation.PrintAfterAll = PrintAfterAll;
+  Opts.Instrumentation.PrintBeforeAll = PrintBeforeAll;
+  Opts.Instrumentation.PrintBefore = PrintBefore;
+  Opts.Instrumentation.PrintAfter = PrintAfter;
+  Opts.Instrumentation.PrintChanged = PrintChanged;
+  Opts.Instrumentation.VerifyEach = VerifyEach;
+  Opts.Instrumentation.TimePasses = TimePasses;
+  // LLVM's own -stats switch.
+  Opts.Instrumentation.Stats = AreStatisticsEnabled();
+  Opts.DryRun = DryRun;
+  Opts.Lower = !NoLower;
+  Opts.MemoryLimit = MemoryLimitBytes;
+  Opts.VerifyIR = !DisableVerify;
+  Opts.Format = getOutputContainer(Format);
+  if (MaxShardBytes && *MaxShardBytes)
+    Opts.MaxShardSize = MaxShardBytes;
+  Opts.ProgressMinBytes = ProgressMinBytes;
+  Opts.ListRecords = ListRecords;
+  Opts.DumpPickle = DumpPickle;
+  Opts.Summary = Summary;
+  Opts.ListTensors = ListTensors;
+  Opts.PrintIR = PrintIR;
+  Opts.InlineData = InlineData;
+
   // As opt with bitcode: binary output never pours into a terminal by
   // accident.
-  if (!Batch && !WantsText && OutputFilename == "-" && !ForceOutput &&
-      sys::Process::StandardOutIsDisplayed()) {
-    WithColor::error(errs(), ToolName)
-        << "refusing to write a binary checkpoint to a terminal; use -o FILE "
-           "(or -S for text, or -f to force)\n";
-    return 1;
-  }
+  if (!Batch && !Opts.wantsText() && OutputFilename == "-" && !ForceOutput &&
+      sys::Process::StandardOutIsDisplayed())
+    return Fail("", makeError("refusing to write a binary checkpoint to a "
+                              "terminal; use -o FILE (or -S for text, or -f "
+                              "to force)"));
 
-  RunConfig Cfg;
-  Cfg.MemoryLimit = MemoryLimitBytes;
-  if (MaxShardBytes && *MaxShardBytes)
-    Cfg.MaxShardSize = MaxShardBytes;
-  Cfg.Pipeline = &Pipeline;
-  Cfg.Target = Target;
-  Cfg.VerifyFor = VerifyFor;
-  Cfg.WantsText = WantsText;
-  Cfg.ShowProgress = !Quiet && sys::Process::StandardErrIsDisplayed();
+  bool ErrIsTerminal = !Quiet && sys::Process::StandardErrIsDisplayed();
   if (!Batch) {
+    Opts.ShowProgress = ErrIsTerminal;
     // One file: the process exits right after, so the IR is not freed
     // (except where LeakSanitizer watches).
-    Cfg.FreeIR = LLVM_ADDRESS_SANITIZER_BUILD;
-    return processFile(InputFilename, OutputFilename, Cfg, errs()) ? 0 : 1;
+    Opts.FreeIR = LLVM_ADDRESS_SANITIZER_BUILD;
+    return migrateFile(InputFilename, OutputFilename, Opts, errs()) ? 0 : 1;
   }
-  Cfg.ShowProgress = false; // runBatch reports per file instead.
-  return runBatch(InputFilenames, OutputDir, Cfg);
+  // Batch mode reports per file instead of a progress line.
+  return migrateFiles(InputFilenames, OutputDir, Opts, Jobs,
+                      /*Ticker=*/ErrIsTerminal, errs())
+             ? 1
+             : 0;
 }
 
 int main(int argc, char **argv) {

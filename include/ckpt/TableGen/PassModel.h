@@ -12,6 +12,7 @@
 #define CKPT_TABLEGEN_PASSMODEL_H
 
 #include "ckpt/Passes/PassSpec.h"
+#include "ckpt/Support/Diagnostics.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -110,22 +111,6 @@ struct BuildOptions {
   /// this same file. ckpt-tblgen sets it for the built-in passes.td; a user's
   /// file may name built-in passes, which the pass manager resolves.
   bool RequireKnownPassNames = false;
-};
-
-/// One or more diagnostics, each already rendered as
-/// `file:line:col: error: message` plus the source line and a caret.
-class DiagnosticError : public llvm::ErrorInfo<DiagnosticError> {
-public:
-  static char ID;
-  explicit DiagnosticError(std::vector<std::string> Diagnostics)
-      : Diagnostics(std::move(Diagnostics)) {}
-  llvm::ArrayRef<std::string> getDiagnostics() const { return Diagnostics; }
-  /// Prints every diagnostic, each ending in a newline except the last.
-  void log(llvm::raw_ostream &OS) const override;
-  std::error_code convertToErrorCode() const override;
-
-private:
-  std::vector<std::string> Diagnostics;
 };
 
 /// Reads every Pass and Pipeline record of \p Records into a model, checking:
