@@ -103,15 +103,21 @@ Expected<uint32_t> getStorageCRC(const Checkpoint &C, const StorageValue &S) {
 
 /// The CRC-32s of a zip's storage records, computed by a background thread
 /// in record order when the input did not record them (safetensors, legacy,
-/// DCP inputs, converted storages).
+/// DCP inputs, converted storages) and there are enough bytes to overlap
+/// with writing; else each when it is asked for (a DCP directory writes one
+/// small zip per item).
 class CRCPipeline {
 public:
+  /// Fewer bytes to checksum than this are not worth a thread.
+  static constexpr uint64_t MinBytesForThread = 1 << 20;
+
   CRCPipeline(const Checkpoint &C, ArrayRef<StorageRecord> Records)
       : C(C), Records(Records), Results(Records.size()) {
-    bool Needed = any_of(Records, [](const StorageRecord &R) {
-      return !R.S->getZipCRC() && !R.S->getData().empty();
-    });
-    if (Needed)
+    uint64_t Bytes = 0;
+    for (const StorageRecord &R : Records)
+      if (!R.S->getZipCRC())
+        Bytes += R.S->getData().size();
+    if (Bytes >= MinBytesForThread)
       Worker = std::thread([this] { run(); });
   }
   ~CRCPipeline() {
