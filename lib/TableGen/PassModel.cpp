@@ -222,24 +222,10 @@ private:
     return L.isValid() ? at(L, R) : locsOf(R);
   }
 
-  static const char *skipSpace(const char *P, const char *End) {
-    return skipTableGenSpace(P, End);
-  }
-
   /// The first character of the value of the field whose name is at \p L
   /// (just after `=`), or null; \p End receives the end of its buffer.
   const char *valueStart(SMLoc L, const char *&End) {
-    unsigned Buf = SM.FindBufferContainingLoc(L);
-    if (!Buf)
-      return nullptr;
-    End = SM.getMemoryBuffer(Buf)->getBufferEnd();
-    const char *P = L.getPointer();
-    while (P < End && (isAlnum(*P) || *P == '_'))
-      ++P;
-    P = skipSpace(P, End);
-    if (P == End || *P != '=')
-      return nullptr;
-    return skipSpace(P + 1, End);
+    return getFieldValueStart(SM, L, End);
   }
 
   /// The source locations of the \p Count elements of list field \p Field
@@ -256,43 +242,21 @@ private:
     const char *P = valueStart(L, End);
     if (!P || P == End || *P != '[' || (End - P >= 2 && P[1] == '{'))
       return {};
-    ++P;
     std::vector<SMLoc> Locs;
-    int Depth = 0;
-    bool AtElementStart = true;
-    while (true) {
-      P = skipSpace(P, End);
-      if (P == End)
-        return {};
-      char C = *P;
-      if (Depth == 0 && C == ']')
-        break;
-      if (AtElementStart && Depth == 0) {
-        Locs.push_back(SMLoc::getFromPointer(P));
-        AtElementStart = false;
+    bool AtElementStart = true, Closed = false;
+    scanTableGenValue(P + 1, End, [&](StringRef Unit, int Depth) {
+      if (Depth != 0)
+        return true;
+      if (Unit == "]") {
+        Closed = true;
+        return false;
       }
-      if (C == '"') {
-        for (++P; P < End && *P != '"'; ++P)
-          if (*P == '\\')
-            ++P;
-        P = P < End ? P + 1 : End;
-        continue;
-      }
-      if (C == '[' && End - P >= 2 && P[1] == '{') {
-        for (P += 2; End - P >= 2 && !(P[0] == '}' && P[1] == ']'); ++P)
-          ;
-        P = End - P >= 2 ? P + 2 : End;
-        continue;
-      }
-      if (C == '<' || C == '[' || C == '(' || C == '{')
-        ++Depth;
-      else if ((C == '>' || C == ']' || C == ')' || C == '}') && --Depth < 0)
-        return {};
-      else if (C == ',' && Depth == 0)
-        AtElementStart = true;
-      ++P;
-    }
-    if (Locs.size() != Count)
+      if (AtElementStart)
+        Locs.push_back(SMLoc::getFromPointer(Unit.data()));
+      AtElementStart = Unit == ",";
+      return true;
+    });
+    if (!Closed || Locs.size() != Count)
       return {};
     return Locs;
   }

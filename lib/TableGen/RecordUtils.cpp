@@ -1,4 +1,8 @@
 //===- RecordUtils.cpp - Helpers over TableGen records --------------------===//
+//
+// Part of ckpt-migrate.
+//
+//===----------------------------------------------------------------------===//
 
 #include "ckpt/TableGen/RecordUtils.h"
 #include "llvm/ADT/STLExtras.h"
@@ -51,6 +55,52 @@ const char *skipTableGenSpace(const char *P, const char *End) {
     }
   }
   return P;
+}
+
+const char *getFieldValueStart(const SourceMgr &SM, SMLoc L, const char *&End) {
+  unsigned Buf = SM.FindBufferContainingLoc(L);
+  if (!Buf)
+    return nullptr;
+  End = SM.getMemoryBuffer(Buf)->getBufferEnd();
+  const char *P = L.getPointer();
+  while (P < End && (isAlnum(*P) || *P == '_'))
+    ++P;
+  P = skipTableGenSpace(P, End);
+  if (P == End || *P != '=')
+    return nullptr;
+  return skipTableGenSpace(P + 1, End);
+}
+
+const char *scanTableGenValue(const char *P, const char *End,
+                              function_ref<bool(StringRef, int)> Visit) {
+  int Depth = 0;
+  while (true) {
+    P = skipTableGenSpace(P, End);
+    if (P == End)
+      return P;
+    const char *Begin = P;
+    char C = *P;
+    if (C == '"') {
+      for (++P; P < End && *P != '"' && *P != '\n'; ++P)
+        if (*P == '\\')
+          ++P;
+      P = P < End ? P + 1 : End;
+    } else if (C == '[' && End - P >= 2 && P[1] == '{') {
+      for (P += 2; End - P >= 2 && !(P[0] == '}' && P[1] == ']'); ++P)
+        ;
+      P = End - P >= 2 ? P + 2 : End;
+    } else {
+      ++P;
+    }
+    if (!Visit(StringRef(Begin, P - Begin), Depth))
+      return Begin;
+    if (P - Begin != 1)
+      continue;
+    if (C == '<' || C == '[' || C == '(' || C == '{')
+      ++Depth;
+    else if ((C == '>' || C == ']' || C == ')' || C == '}') && --Depth < 0)
+      return Begin;
+  }
 }
 
 std::vector<const Record *> getDefsInOrder(const RecordKeeper &Records,

@@ -200,9 +200,6 @@ private:
   static SMLoc ownFieldLoc(const Record &R, StringRef Field) {
     return getOwnFieldLoc(SrcMgr, R, Field);
   }
-  static const char *skipSpace(const char *P, const char *End) {
-    return skipTableGenSpace(P, End);
-  }
 
   /// Scans the text from \p P up to the first \p Stop character outside
   /// brackets, strings and comments, for the string literal "Value";
@@ -210,40 +207,17 @@ private:
   static SMLoc findStringLiteral(const char *P, const char *End, StringRef Stop,
                                  StringRef Value, bool Last = false) {
     SMLoc Found;
-    int Depth = 0;
-    while (true) {
-      P = skipSpace(P, End);
-      if (P == End)
-        return Found;
-      char C = *P;
-      if (Depth == 0 && Stop.contains(C))
-        return Found;
-      if (C == '"') {
-        const char *Begin = P;
-        for (++P; P < End && *P != '"' && *P != '\n'; ++P)
-          if (*P == '\\')
-            ++P;
-        if (P < End && *P == '"' &&
-            StringRef(Begin + 1, P - Begin - 1) == Value) {
-          Found = SMLoc::getFromPointer(Begin);
-          if (!Last)
-            return Found;
-        }
-        P = P < End ? P + 1 : End;
-        continue;
+    scanTableGenValue(P, End, [&](StringRef Unit, int Depth) {
+      if (Depth == 0 && Unit.size() == 1 && Stop.contains(Unit.front()))
+        return false;
+      if (Unit.size() >= 2 && Unit.front() == '"' && Unit.back() == '"' &&
+          Unit.drop_front().drop_back() == Value) {
+        Found = SMLoc::getFromPointer(Unit.data());
+        return Last;
       }
-      if (C == '[' && End - P >= 2 && P[1] == '{') {
-        for (P += 2; End - P >= 2 && !(P[0] == '}' && P[1] == ']'); ++P)
-          ;
-        P = End - P >= 2 ? P + 2 : End;
-        continue;
-      }
-      if (C == '<' || C == '[' || C == '(' || C == '{')
-        ++Depth;
-      else if ((C == '>' || C == ']' || C == ')' || C == '}') && --Depth < 0)
-        return Found;
-      ++P;
-    }
+      return true;
+    });
+    return Found;
   }
 
   /// The (first or \p Last) string literal \p Value in the value of field
@@ -253,15 +227,11 @@ private:
     SMLoc L = ownFieldLoc(R, Field);
     if (!L.isValid())
       return SMLoc();
-    unsigned Buf = SrcMgr.FindBufferContainingLoc(L);
-    const char *End = SrcMgr.getMemoryBuffer(Buf)->getBufferEnd();
-    const char *P = L.getPointer();
-    while (P < End && (isAlnum(*P) || *P == '_'))
-      ++P;
-    P = skipSpace(P, End);
-    if (P == End || *P != '=')
+    const char *End = nullptr;
+    const char *P = getFieldValueStart(SrcMgr, L, End);
+    if (!P)
       return SMLoc();
-    return findStringLiteral(P + 1, End, ";", Value, Last);
+    return findStringLiteral(P, End, ";", Value, Last);
   }
 
   /// The version literal in `def X : Release<"1.2", ...>`.

@@ -8,6 +8,7 @@
 #ifndef CKPT_TABLEGEN_RECORDUTILS_H
 #define CKPT_TABLEGEN_RECORDUTILS_H
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/SMLoc.h"
@@ -35,6 +36,24 @@ llvm::SMLoc getOwnFieldLoc(const llvm::SourceMgr &SM, const llvm::Record &R,
 
 /// Skips whitespace and `//` / `/* */` comments of TableGen source.
 const char *skipTableGenSpace(const char *P, const char *End);
+
+/// The first character of the value of the field whose name starts at \p L
+/// (`name = value`: just after the `=` and any space), or null if there is
+/// no `=`; \p End receives the end of its buffer.
+const char *getFieldValueStart(const llvm::SourceMgr &SM, llvm::SMLoc L,
+                               const char *&End);
+
+/// Walks TableGen value text from \p P, a unit at a time: whitespace and
+/// comments are skipped; a string literal (to its closing quote, or to the
+/// end of its line if unterminated) and a `[{ code }]` block are one unit
+/// each; any other character is a unit of its own. Calls \p Visit(Unit,
+/// Depth) with the bracket depth (`<[({`) before the unit; stops when
+/// \p Visit returns false, at \p End, or at a closing bracket that would
+/// take the depth below 0. Returns where it stopped. For locating list
+/// elements and literals, which TableGen keeps no locations for.
+const char *scanTableGenValue(
+    const char *P, const char *End,
+    llvm::function_ref<bool(llvm::StringRef Unit, int Depth)> Visit);
 
 /// The defs deriving from \p ClassName, in definition order; none if the
 /// class does not exist.
