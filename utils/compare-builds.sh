@@ -9,7 +9,8 @@
 # set) and migrated by every built-in pipeline, scanned and listed. Prints
 # each run that differs and "N runs, M differ"; exits 1 if any differs.
 set -u
-OLD=$1 NEW=$2
+# Absolute paths: each run happens in a directory of its own.
+OLD=$(realpath "$1") NEW=$(realpath "$2")
 shift 2
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
@@ -33,6 +34,7 @@ run() { # NAME ARGS...
 }
 i=0
 for f in "$@"; do
+  f=$(realpath "$f")
   i=$((i + 1))
   b=f$i
   run $b-S -S -inline-data "$f"
@@ -47,6 +49,13 @@ for f in "$@"; do
   run $b-st -format=safetensors "$f" -o out.safetensors
   run $b-shard -max-shard-size=4K "$f" -o out.pt
   run $b-dcp -format=dcp "$f" -o out.dcp
+  # Reading back what the old build wrote as a shard set and a DCP directory.
+  run $b-shard-in -S "$W/old/$b-shard"
+  run $b-dcp-in -S "$W/old/$b-dcp/out.dcp"
+  run $b-dry -dry-run -passes=downgrade-0.4.0 "$f"
+  run $b-dry-S -dry-run -S "$f"
+  run $b-verify -dry-run -verify-target=0.4.0 "$f"
+  run $b-verify-w -verify-target=1.0 "$f" -o out.pt
   run $b-scan -scan "$f"
   run $b-dump -dump-pickle "$f"
   run $b-rec -list-records "$f"
