@@ -18,17 +18,18 @@
 #
 #===----------------------------------------------------------------------===#
 
-# ckpt_tablegen(<output> <backend-flag> SOURCE <td> [INCLUDES <dir>...])
+# ckpt_tablegen(<output> <backend-flag> SOURCE <td> [INCLUDES <dir>...]
+#               [ARGS <flag>...])
 #
-# Runs `ckpt-tblgen <backend-flag>` on <td> (relative to the current source
-# dir) with -I ${CMAKE_SOURCE_DIR}/include and any INCLUDES. A relative
+# Runs `ckpt-tblgen <backend-flag> <flag>...` on <td> (relative to the
+# current source dir) with -I ${CMAKE_SOURCE_DIR}/include and any INCLUDES. A relative
 # <output> goes to ${CMAKE_BINARY_DIR}/include/ckpt/Passes/. A depfile
 # records every included .td, so editing one reruns the command, and
 # --write-if-changed leaves an unchanged output (and what depends on it)
 # alone. The absolute output path is appended to CKPT_TABLEGEN_OUTPUT in the
 # caller's scope.
 function(ckpt_tablegen output flag)
-  cmake_parse_arguments(ARG "" "SOURCE" "INCLUDES" ${ARGN})
+  cmake_parse_arguments(ARG "" "SOURCE" "INCLUDES;ARGS" ${ARGN})
   if(NOT ARG_SOURCE)
     message(FATAL_ERROR "ckpt_tablegen(${output}): SOURCE <td> is required")
   endif()
@@ -57,7 +58,7 @@ function(ckpt_tablegen output flag)
   # paths on both sides keep a second build at "no work to do".
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND ckpt-tblgen ${flag} ${includes} "${src}"
+    COMMAND ckpt-tblgen ${flag} ${ARG_ARGS} ${includes} "${src}"
             -o "${out}" -d "${out}.d" --write-if-changed
             "-loc-base=${CMAKE_SOURCE_DIR}"
     DEPENDS ckpt-tblgen "${src}"

@@ -23,9 +23,10 @@ class RecordKeeper;
 namespace ckpt {
 
 /// -gen-pass-registry: the static PassSpec/PipelineSpec tables and
-/// getBuiltinPassSpecs()/getBuiltinPipelineSpecs().
+/// get<Name>PassSpecs()/get<Name>PipelineSpecs() (\p Name is "Builtin" for
+/// the tool's passes.td, the plugin's name for a plugin's file).
 void emitPassRegistry(const PassFileModel &Model, llvm::StringRef Source,
-                      llvm::raw_ostream &OS);
+                      llvm::raw_ostream &OS, llvm::StringRef Name);
 
 /// -gen-pass-decls: `<DefName>Options` structs and constructor declarations
 /// of C++ passes, in GEN_PASS_DECL_<DEFNAME> sections.

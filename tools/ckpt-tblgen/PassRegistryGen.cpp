@@ -37,12 +37,15 @@ static StringRef getOptionTypeEnumerator(OptionType T) {
 }
 
 void emitPassRegistry(const PassFileModel &Model, StringRef Source,
-                      raw_ostream &OS) {
+                      raw_ostream &OS, StringRef Name) {
+  std::string PassesFn = ("get" + Name + "PassSpecs").str();
+  std::string PipelinesFn = ("get" + Name + "PipelineSpecs").str();
   emitCppHeader(OS, "-gen-pass-registry", Source,
                 "Include once, at global scope, in one .cpp file: defines\n"
-                "ckpt::getBuiltinPassSpecs() and "
-                "ckpt::getBuiltinPipelineSpecs().\n"
-                "Passes and pipelines appear in definition order.");
+                "ckpt::" +
+                    PassesFn + "() and ckpt::" + PipelinesFn +
+                    "().\n"
+                    "Passes and pipelines appear in definition order.");
   OS << "#include \"ckpt/Passes/PassSpec.h\"\n"
      << "#include \"llvm/Support/Error.h\"\n"
      << "#include <memory>\n\n";
@@ -180,11 +183,15 @@ void emitPassRegistry(const PassFileModel &Model, StringRef Source,
     OS << "};\n\n";
   }
 
-  OS << "} // namespace\n\n"
-     << "llvm::ArrayRef<PassSpec> getBuiltinPassSpecs() {\n"
+  OS << "} // namespace\n\n";
+  // The built-in functions are declared by PassSpec.h; a plugin's here.
+  if (Name != "Builtin")
+    OS << "llvm::ArrayRef<PassSpec> " << PassesFn << "();\n"
+       << "llvm::ArrayRef<PipelineSpec> " << PipelinesFn << "();\n\n";
+  OS << "llvm::ArrayRef<PassSpec> " << PassesFn << "() {\n"
      << (Model.Passes.empty() ? "  return {};\n" : "  return BuiltinPasses;\n")
      << "}\n\n"
-     << "llvm::ArrayRef<PipelineSpec> getBuiltinPipelineSpecs() {\n"
+     << "llvm::ArrayRef<PipelineSpec> " << PipelinesFn << "() {\n"
      << (Model.Pipelines.empty() ? "  return {};\n"
                                  : "  return BuiltinPipelines;\n")
      << "}\n\n"

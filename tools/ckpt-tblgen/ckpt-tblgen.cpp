@@ -16,6 +16,7 @@
 
 #include "Emitters.h"
 #include "ckpt/TableGen/PassModel.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -57,6 +58,15 @@ static cl::opt<std::string>
                      "recorded in generated files"),
             cl::value_desc("dir"));
 
+static cl::opt<std::string> RegistryName(
+    "registry-name",
+    cl::desc("Whose passes these are: Builtin (the default) for the "
+             "tool's passes.td, whose pipelines may name only its own "
+             "passes; a plugin's name for a plugin's file, whose pipelines "
+             "may also name the tool's. -gen-pass-registry names its "
+             "functions get<NAME>PassSpecs and get<NAME>PipelineSpecs"),
+    cl::value_desc("NAME"), cl::init("Builtin"));
+
 /// Builds the model and runs the selected backend; returns true on error,
 /// as TableGenMain expects. This is the one place where a pass-file error
 /// ends the process.
@@ -66,9 +76,16 @@ static bool ckptTableGenMain(raw_ostream &OS, RecordKeeper &Records) {
     return Action == GenTargetTables ? emitTargetTables(Records, Source, OS)
                                      : emitTargetDocs(Records, Source, OS);
   }
+  if (RegistryName.empty() ||
+      !all_of(RegistryName, [](char C) { return isAlnum(C) || C == '_'; }) ||
+      isDigit(RegistryName.front())) {
+    errs() << "error: -registry-name='" << RegistryName
+           << "' is not a C++ identifier\n";
+    return true;
+  }
   BuildOptions Opts;
   Opts.LocBase = LocBase;
-  Opts.RequireKnownPassNames = true;
+  Opts.RequireKnownPassNames = RegistryName == "Builtin";
   Expected<PassFileModel> Model = buildPassModel(Records, SrcMgr, Opts);
   if (!Model) {
     handleAllErrors(
@@ -85,7 +102,7 @@ static bool ckptTableGenMain(raw_ostream &OS, RecordKeeper &Records) {
   std::string Source = sys::path::filename(Records.getInputFilename()).str();
   switch (Action) {
   case GenPassRegistry:
-    emitPassRegistry(*Model, Source, OS);
+    emitPassRegistry(*Model, Source, OS, RegistryName);
     break;
   case GenPassDecls:
     emitPassDecls(*Model, Source, OS);

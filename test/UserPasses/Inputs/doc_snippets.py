@@ -15,6 +15,9 @@ block says what to do with it:
   <!-- output -->        this text block is exactly what the previous sh
                          block printed (stdout and stderr, as a terminal
                          shows them)
+  <!-- excerpt: PATH -->  this block is an excerpt of PATH (relative to the
+                         document's repository) rather than of the
+                         --excerpts source of its language
 
 Without a comment, an `sh` block is run with bash (`set -e`, so every
 command must succeed) and a `tablegen` block is checked: written to a file
@@ -105,6 +108,9 @@ def main():
     snippet = 0
     for line, lang, directives, text in blocks(doc):
         where = "%s:%d" % (name, line)
+        excerpt_of = [d.split(":", 1)[1].strip() for d in directives
+                      if d.startswith("excerpt:")]
+        directives = [d for d in directives if not d.startswith("excerpt:")]
         files = [d.split(":", 1) for d in directives if ":" in d]
         flags = {d for d in directives if ":" not in d}
         if files:
@@ -134,9 +140,13 @@ def main():
                 fail(where, "output differs", diff)
             print("%s: output matches" % where)
         elif lang in excerpts:
+            source = excerpts[lang]
+            if excerpt_of:
+                root = os.path.dirname(os.path.dirname(os.path.abspath(doc)))
+                source = open(os.path.join(root, excerpt_of[0])).read()
             parts = re.split(r"(?m)^\s*\.\.\.\s*\n", text)
             for part in parts:
-                if part.strip() and part not in excerpts[lang]:
+                if part.strip() and part not in source:
                     fail(where, "%s block is not an excerpt of the source" % lang, part)
             print("%s: %s excerpt matches the source" % (where, lang))
         elif lang == "tablegen":
