@@ -29,7 +29,7 @@ SmallVectorImpl<DictItem> *getEntries(Value *V) {
 /// state-dict keys of its entries would have ("" for a root module).
 void forEachModule(Checkpoint &C,
                    function_ref<void(ObjectValue *, StringRef)> Fn) {
-  std::vector<Value *> All = reachable(C);
+  std::vector<Value *> All = reachableNodes(C);
   auto IsModule = [](Value *V) -> MappingValue * {
     auto *O = dyn_cast<ObjectValue>(V);
     MappingValue *A = O ? getAttributes(O) : nullptr;
@@ -62,10 +62,6 @@ void forEachModule(Checkpoint &C,
 
 class DropKeysRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<DropKeysRule>(A.takeRegex("pattern"));
-  }
-
   explicit DropKeysRule(std::unique_ptr<Regex> Pattern)
       : Pattern(std::move(Pattern)) {}
 
@@ -83,7 +79,7 @@ public:
       });
       Stats.add("keys-dropped", Before - Items.size());
     };
-    for (Value *V : reachable(C))
+    for (Value *V : reachableNodes(C))
       if (auto *SD = dyn_cast<StateDictValue>(V))
         Drop(SD->getItems(), "");
     // Whole pickled modules: the same keys among their parameters/buffers.
@@ -102,19 +98,13 @@ private:
 
 class SetMetadataVersionRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<SetMetadataVersionRule>(
-        A.takeRegex("prefix"), A.getInt("version"), A.getInt("from"),
-        A.getString("ifKey"));
-  }
-
   SetMetadataVersionRule(std::unique_ptr<Regex> Prefix, int64_t Version,
                          int64_t From, std::string IfKey)
       : Prefix(std::move(Prefix)), Version(Version), From(From),
         IfKey(std::move(IfKey)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
-    for (Value *V : reachable(C)) {
+    for (Value *V : reachableNodes(C)) {
       auto *SD = dyn_cast<StateDictValue>(V);
       auto *M = SD ? SD->getMetadataItems() : nullptr;
       if (!M)
@@ -150,12 +140,8 @@ private:
 
 class DropMetadataRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &) {
-    return std::make_unique<DropMetadataRule>();
-  }
-
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
-    for (Value *V : reachable(C)) {
+    for (Value *V : reachableNodes(C)) {
       auto *SD = dyn_cast<StateDictValue>(V);
       auto *S = SD ? dyn_cast_or_null<MappingValue>(SD->getState()) : nullptr;
       if (!S || !S->lookup("_metadata"))
@@ -174,16 +160,11 @@ public:
 
 class DropAttributeRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<DropAttributeRule>(A.takeRegex("cls"),
-                                               A.getString("attr"));
-  }
-
   DropAttributeRule(std::unique_ptr<Regex> Cls, std::string Attr)
       : Cls(std::move(Cls)), Attr(std::move(Attr)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
-    for (Value *V : reachable(C)) {
+    for (Value *V : reachableNodes(C)) {
       auto *O = dyn_cast<ObjectValue>(V);
       auto Name = O ? getObjectClass(O) : std::nullopt;
       MappingValue *A = O ? getAttributes(O) : nullptr;
@@ -206,10 +187,6 @@ private:
 
 class DropRecordRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<DropRecordRule>(A.getString("name"));
-  }
-
   explicit DropRecordRule(std::string Name) : Name(std::move(Name)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
@@ -227,24 +204,27 @@ private:
 
 } // namespace
 
-Expected<std::unique_ptr<Rule>> createDropKeysRule(RuleArgs &Args) {
-  return DropKeysRule::create(Args);
+Expected<std::unique_ptr<Rule>> createDropKeysRule(RuleArgs &A) {
+  return std::make_unique<DropKeysRule>(A.takeRegex("pattern"));
 }
 
-Expected<std::unique_ptr<Rule>> createSetMetadataVersionRule(RuleArgs &Args) {
-  return SetMetadataVersionRule::create(Args);
+Expected<std::unique_ptr<Rule>> createSetMetadataVersionRule(RuleArgs &A) {
+  return std::make_unique<SetMetadataVersionRule>(
+      A.takeRegex("prefix"), A.getInt("version"), A.getInt("from"),
+      A.getString("ifKey"));
 }
 
-Expected<std::unique_ptr<Rule>> createDropMetadataRule(RuleArgs &Args) {
-  return DropMetadataRule::create(Args);
+Expected<std::unique_ptr<Rule>> createDropMetadataRule(RuleArgs &) {
+  return std::make_unique<DropMetadataRule>();
 }
 
-Expected<std::unique_ptr<Rule>> createDropAttributeRule(RuleArgs &Args) {
-  return DropAttributeRule::create(Args);
+Expected<std::unique_ptr<Rule>> createDropAttributeRule(RuleArgs &A) {
+  return std::make_unique<DropAttributeRule>(A.takeRegex("cls"),
+                                             A.getString("attr"));
 }
 
-Expected<std::unique_ptr<Rule>> createDropRecordRule(RuleArgs &Args) {
-  return DropRecordRule::create(Args);
+Expected<std::unique_ptr<Rule>> createDropRecordRule(RuleArgs &A) {
+  return std::make_unique<DropRecordRule>(A.getString("name"));
 }
 
 } // namespace ckpt

@@ -19,7 +19,7 @@ namespace {
 
 std::vector<OptimizerStateValue *> optimizerStates(Checkpoint &C) {
   std::vector<OptimizerStateValue *> Out;
-  for (Value *V : reachable(C))
+  for (Value *V : reachableNodes(C))
     if (auto *O = dyn_cast<OptimizerStateValue>(V))
       Out.push_back(O);
   return Out;
@@ -69,10 +69,6 @@ template <typename F> void forEachParamState(Checkpoint &C, F Fn) {
 
 class OptimizerStepToNumberRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &) {
-    return std::make_unique<OptimizerStepToNumberRule>();
-  }
-
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
     Error Err = Error::success();
     forEachParamState(C, [&](MappingValue &M) {
@@ -103,16 +99,6 @@ public:
 
 class OptimizerStepToTensorRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    StringRef Name = A.getString("dtype");
-    std::optional<DType> T = parseDTypeIRName(Name);
-    if (!T ||
-        !(*T == DType::Float32 || *T == DType::Float64 || *T == DType::Int64))
-      return makeError("{0}: dtype must be f32, f64 or i64, not '{1}'",
-                       A.getWhat(), Name);
-    return std::make_unique<OptimizerStepToTensorRule>(*T);
-  }
-
   explicit OptimizerStepToTensorRule(DType T) : T(T) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
@@ -170,11 +156,6 @@ std::vector<MappingValue *> paramGroups(Checkpoint &C) {
 
 class AddParamGroupKeyRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<AddParamGroupKeyRule>(A.getString("key"),
-                                                  A.getString("value"));
-  }
-
   AddParamGroupKeyRule(std::string Key, std::string Literal)
       : Key(std::move(Key)), Literal(std::move(Literal)) {}
 
@@ -197,10 +178,6 @@ private:
 
 class DropParamGroupKeyRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<DropParamGroupKeyRule>(A.getString("key"));
-  }
-
   explicit DropParamGroupKeyRule(std::string Key) : Key(std::move(Key)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
@@ -227,22 +204,27 @@ private:
 
 } // namespace
 
-Expected<std::unique_ptr<Rule>>
-createOptimizerStepToNumberRule(RuleArgs &Args) {
-  return OptimizerStepToNumberRule::create(Args);
+Expected<std::unique_ptr<Rule>> createOptimizerStepToNumberRule(RuleArgs &) {
+  return std::make_unique<OptimizerStepToNumberRule>();
 }
 
-Expected<std::unique_ptr<Rule>>
-createOptimizerStepToTensorRule(RuleArgs &Args) {
-  return OptimizerStepToTensorRule::create(Args);
+Expected<std::unique_ptr<Rule>> createOptimizerStepToTensorRule(RuleArgs &A) {
+  StringRef Name = A.getString("dtype");
+  std::optional<DType> T = parseDTypeIRName(Name);
+  if (!T ||
+      !(*T == DType::Float32 || *T == DType::Float64 || *T == DType::Int64))
+    return makeError("{0}: dtype must be f32, f64 or i64, not '{1}'",
+                     A.getWhat(), Name);
+  return std::make_unique<OptimizerStepToTensorRule>(*T);
 }
 
-Expected<std::unique_ptr<Rule>> createAddParamGroupKeyRule(RuleArgs &Args) {
-  return AddParamGroupKeyRule::create(Args);
+Expected<std::unique_ptr<Rule>> createAddParamGroupKeyRule(RuleArgs &A) {
+  return std::make_unique<AddParamGroupKeyRule>(A.getString("key"),
+                                                A.getString("value"));
 }
 
-Expected<std::unique_ptr<Rule>> createDropParamGroupKeyRule(RuleArgs &Args) {
-  return DropParamGroupKeyRule::create(Args);
+Expected<std::unique_ptr<Rule>> createDropParamGroupKeyRule(RuleArgs &A) {
+  return std::make_unique<DropParamGroupKeyRule>(A.getString("key"));
 }
 
 } // namespace ckpt

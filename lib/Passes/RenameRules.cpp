@@ -18,11 +18,6 @@ namespace {
 
 class RenameKeysRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<RenameKeysRule>(
-        A.takeRegex("from"), A.getString("to"), A.takeRegex("scope"));
-  }
-
   RenameKeysRule(std::unique_ptr<Regex> From, std::string To,
                  std::unique_ptr<Regex> Scope)
       : From(std::move(From)), To(std::move(To)), Scope(std::move(Scope)) {}
@@ -40,7 +35,7 @@ public:
   }
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
-    for (Value *V : reachable(C)) {
+    for (Value *V : reachableNodes(C)) {
       auto *SD = dyn_cast<StateDictValue>(V);
       if (!SD)
         continue;
@@ -117,17 +112,12 @@ private:
 
 class RenameAttributeRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<RenameAttributeRule>(
-        A.takeRegex("cls"), A.getString("from"), A.getString("to"));
-  }
-
   RenameAttributeRule(std::unique_ptr<Regex> Cls, std::string From,
                       std::string To)
       : Cls(std::move(Cls)), From(std::move(From)), To(std::move(To)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
-    for (Value *V : reachable(C)) {
+    for (Value *V : reachableNodes(C)) {
       auto *O = dyn_cast<ObjectValue>(V);
       auto Name = O ? getObjectClass(O) : std::nullopt;
       MappingValue *A = O ? getAttributes(O) : nullptr;
@@ -161,17 +151,12 @@ std::pair<std::string, std::string> splitQualified(StringRef Q) {
 
 class RenameGlobalRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<RenameGlobalRule>(A.getString("from"),
-                                              A.getString("to"));
-  }
-
   RenameGlobalRule(std::string From, std::string To)
       : From(std::move(From)), To(std::move(To)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
     auto [Mod, Name] = splitQualified(To);
-    for (Value *V : reachable(C))
+    for (Value *V : reachableNodes(C))
       if (auto *G = dyn_cast<GlobalValue>(V))
         if (G->getQualifiedName() == From) {
           G->setModule(Mod);
@@ -187,16 +172,11 @@ private:
 
 class RenameModuleRule : public Rule {
 public:
-  static Expected<std::unique_ptr<Rule>> create(RuleArgs &A) {
-    return std::make_unique<RenameModuleRule>(A.getString("from"),
-                                              A.getString("to"));
-  }
-
   RenameModuleRule(std::string From, std::string To)
       : From(std::move(From)), To(std::move(To)) {}
 
   Error apply(Checkpoint &C, PassStatistics &Stats) override {
-    for (Value *V : reachable(C))
+    for (Value *V : reachableNodes(C))
       if (auto *G = dyn_cast<GlobalValue>(V)) {
         StringRef M = G->getModule();
         if (M == From || M.starts_with(From + ".")) {
@@ -213,20 +193,24 @@ private:
 
 } // namespace
 
-Expected<std::unique_ptr<Rule>> createRenameKeysRule(RuleArgs &Args) {
-  return RenameKeysRule::create(Args);
+Expected<std::unique_ptr<Rule>> createRenameKeysRule(RuleArgs &A) {
+  return std::make_unique<RenameKeysRule>(
+      A.takeRegex("from"), A.getString("to"), A.takeRegex("scope"));
 }
 
-Expected<std::unique_ptr<Rule>> createRenameAttributeRule(RuleArgs &Args) {
-  return RenameAttributeRule::create(Args);
+Expected<std::unique_ptr<Rule>> createRenameAttributeRule(RuleArgs &A) {
+  return std::make_unique<RenameAttributeRule>(
+      A.takeRegex("cls"), A.getString("from"), A.getString("to"));
 }
 
-Expected<std::unique_ptr<Rule>> createRenameGlobalRule(RuleArgs &Args) {
-  return RenameGlobalRule::create(Args);
+Expected<std::unique_ptr<Rule>> createRenameGlobalRule(RuleArgs &A) {
+  return std::make_unique<RenameGlobalRule>(A.getString("from"),
+                                            A.getString("to"));
 }
 
-Expected<std::unique_ptr<Rule>> createRenameModuleRule(RuleArgs &Args) {
-  return RenameModuleRule::create(Args);
+Expected<std::unique_ptr<Rule>> createRenameModuleRule(RuleArgs &A) {
+  return std::make_unique<RenameModuleRule>(A.getString("from"),
+                                            A.getString("to"));
 }
 
 } // namespace ckpt

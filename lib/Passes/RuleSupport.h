@@ -11,6 +11,7 @@
 #ifndef CKPT_LIB_PASSES_RULESUPPORT_H
 #define CKPT_LIB_PASSES_RULESUPPORT_H
 
+#include "GraphEdits.h"
 #include "ckpt/IR/Checkpoint.h"
 #include "ckpt/Passes/RuleKinds.h"
 #include "ckpt/Passes/Rules.h"
@@ -82,11 +83,6 @@ private:
   std::string What;
   llvm::StringMap<Arg> Args;
 };
-
-/// Every node reachable from the root, each once.
-inline std::vector<Value *> reachable(Checkpoint &C) {
-  return C.getReachableForPass();
-}
 
 /// The qualified class name of a pickled object: its callable global, or the
 /// class inside a legacy `('module', cls, file, source)` persistent id.

@@ -63,17 +63,23 @@ const PipelineDef *PassFileModel::findPipeline(StringRef Name) const {
   return nullptr;
 }
 
-std::string getStatisticCppName(StringRef Name) {
-  std::string Out = "Num";
-  bool Upper = true;
+/// Appends the words of \p Name (separated by '-' and '.') to \p Out in
+/// camel case: every word capitalized but one that starts an empty \p Out.
+static void appendCamelCase(std::string &Out, StringRef Name) {
+  bool Upper = !Out.empty();
   for (char C : Name) {
     if (C == '-' || C == '.') {
-      Upper = true;
+      Upper = !Out.empty();
       continue;
     }
     Out += Upper ? toUpper(C) : C;
     Upper = false;
   }
+}
+
+std::string getStatisticCppName(StringRef Name) {
+  std::string Out = "Num";
+  appendCamelCase(Out, Name);
   return Out;
 }
 
@@ -836,15 +842,7 @@ Expected<PassFileModel> ModelBuilder::build() {
 
 std::string getOptionCppName(StringRef Name) {
   std::string Out;
-  bool Upper = false;
-  for (char C : Name) {
-    if (C == '-' || C == '.') {
-      Upper = !Out.empty();
-      continue;
-    }
-    Out += Upper ? toUpper(C) : C;
-    Upper = false;
-  }
+  appendCamelCase(Out, Name);
   if (Out.empty() || isDigit(Out[0]))
     Out = "opt" + Out;
   static const char *const Reserved[] = {
